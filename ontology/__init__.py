@@ -1,0 +1,1 @@
+"""The ontology files (kg.ttl, shapes.ttl), installed as package data of kg."""

@@ -1,0 +1,1 @@
+"""Named SPARQL queries (*.rq), installed as package data of kg."""

@@ -1,0 +1,261 @@
+"""Command-line interface: argument parsing only; every command calls into a stage.
+
+Exit codes: 0 success, 1 failure (nothing built, a bad query, a store that will not open), 2 bad usage.
+Errors are one line on stderr that names the problem and the file or position.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kg import __version__
+from kg.rdf import DEFAULT_BASE
+from kg.store import DEFAULT_STORE, QueryError, StoreError, open_store
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """A failure to report as one line and exit 1."""
+
+
+def _date(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kg", description="Build an RDF knowledge graph from Chinese news text.")
+    parser.add_argument("--version", action="version", version=f"kg {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help_text: str, *, store: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if store:
+            p.add_argument("--store", default=DEFAULT_STORE,
+                           help="store: a directory (embedded Oxigraph), memory: or rdflib: "
+                                f"(default ./{DEFAULT_STORE})")
+        return p
+
+    p = command("build", "Read files, extract entities and relations, and add them to the store.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories of Chinese news text")
+    p.add_argument("--lines", action="store_true", help="every line is a separate document (sentence corpora)")
+    p.add_argument("--date", type=_date, default=None, help="publication date YYYY-MM-DD for resolving 12月15日 etc.")
+    p.add_argument("--base", default=DEFAULT_BASE, help=f"base IRI for minted entities (default {DEFAULT_BASE})")
+    p.add_argument("--force", action="store_true", help="rebuild documents even when they are unchanged")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+    p = command("extract", "Extract entities and relations and print them as JSON Lines (no store).", store=False)
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--lines", action="store_true", help="every line is a separate document")
+    p.add_argument("--date", type=_date, default=None, help="publication date YYYY-MM-DD")
+    p.add_argument("--format", choices=["jsonl"], default="jsonl")
+
+    p = command("query", "Run a SPARQL query (text or a .rq file) against the store.")
+    p.add_argument("query", help="SPARQL query text, or a path to a .rq file")
+    p.add_argument("--format", choices=["table", "json", "xml", "csv", "tsv", "turtle", "nt", "jsonld"],
+                   default="table")
+    p.add_argument("--limit", type=int, default=None, help="stop after this many result rows")
+
+    p = command("export", "Write the whole graph to a file.")
+    p.add_argument("--format", choices=["turtle", "trig", "nquads", "nt", "jsonld"], default="turtle")
+    p.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
+
+    p = command("serve", "Serve SPARQL and the graph explorer over HTTP (waitress).")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--base", default=DEFAULT_BASE)
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds a request may take (default 30)")
+
+    p = command("viz", "Write the entity network as one self-contained HTML file.")
+    p.add_argument("-o", "--output", required=True, help="HTML file to write")
+    p.add_argument("--focus", default="", help="draw only the neighbourhood of the entity with this label")
+    p.add_argument("--hops", type=int, default=2, choices=[1, 2, 3])
+    p.add_argument("--max-nodes", type=int, default=300)
+
+    command("stats", "Count documents, entities by type, relations and triples.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad usage and 0 on --help
+        return int(exc.code or 0)
+    handler = globals()[f"cmd_{args.command}"]
+    try:
+        return handler(args)
+    except (CliError, StoreError, QueryError, OSError) as exc:
+        print(f"kg {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print(f"kg {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from kg.build import build
+    from kg.read import ReadProblem
+
+    shown = {"n": 0}
+    tty = sys.stderr.isatty()
+
+    def progress(item: object) -> None:
+        shown["n"] += 1
+        if args.quiet:
+            return
+        if tty and not isinstance(item, ReadProblem):
+            print(f"\rkg build: {shown['n']} document(s) read", end="", file=sys.stderr, flush=True)
+
+    with open_store(args.store) as store:
+        report = build(store, args.paths, base=args.base, lines=args.lines, date=args.date or "", force=args.force,
+                       progress=progress)
+        if tty and not args.quiet:
+            print(file=sys.stderr)
+        print(f"kg build: {report.summary()}; store {args.store} holds {len(store)} triples", file=sys.stderr)
+    for problem in report.problems:
+        print(f"kg build: skipped {problem}", file=sys.stderr)
+    if not report.built and not report.unchanged:
+        print("kg build: error: nothing could be built", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from kg.extract import Extractor
+    from kg.read import ReadProblem, read_sources
+
+    extractor = Extractor()
+    produced = 0
+    problems = []
+    for item in read_sources(args.paths, lines=args.lines, date=args.date or ""):
+        if isinstance(item, ReadProblem):
+            problems.append(item)
+            print(f"kg extract: skipped {item}", file=sys.stderr)
+            continue
+        doc = extractor(item)
+        sys.stdout.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
+        produced += 1
+    sys.stdout.flush()
+    return EXIT_OK if produced else EXIT_FAILURE
+
+
+def _query_text(arg: str) -> str:
+    path = Path(arg)
+    if arg.endswith(".rq") or (len(arg) < 256 and "\n" not in arg and path.is_file()):
+        if not path.is_file():
+            raise CliError(f"query file {arg} does not exist")
+        return path.read_text(encoding="utf-8")
+    return arg
+
+
+def _open_existing(spec: str):
+    """Open a store for reading; a missing on-disk store is an error, not a silently created empty one."""
+    if ":" not in spec and not Path(spec).exists():
+        raise CliError(f"store {spec} does not exist; build one first with: kg build --store {spec} PATH")
+    return open_store(spec, read_only=":" not in spec)
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from kg.store.results import serialize, table
+
+    text = _query_text(args.query)
+    with _open_existing(args.store) as store:
+        result = store.query(text, limit=args.limit)
+    if args.format == "table":
+        out = table(result)
+    else:
+        try:
+            out = serialize(result, args.format)
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
+    sys.stdout.write(out if out.endswith("\n") else out + "\n")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kg.export import export
+
+    with _open_existing(args.store) as store:
+        if args.output == "-":
+            count = export(store, args.format, sys.stdout.buffer)
+            sys.stdout.flush()
+        else:
+            with open(args.output, "wb") as out:
+                count = export(store, args.format, out)
+    print(f"kg export: wrote {count} {'quads' if args.format in ('trig', 'nquads', 'jsonld') else 'triples'}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import waitress
+
+    from kg.serve import create_app
+
+    store = open_store(args.store)
+    app = create_app(store, base=args.base)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"kg serve: SPARQL endpoint  http://{host}:{args.port}/sparql", file=sys.stderr)
+    print(f"kg serve: graph explorer   http://{host}:{args.port}/explore", file=sys.stderr)
+    print(f"kg serve: home             http://{host}:{args.port}/", file=sys.stderr, flush=True)
+    try:
+        waitress.serve(app, host=args.host, port=args.port, channel_timeout=max(int(args.timeout), 1), threads=8,
+                       ident="kg")
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    from kg.viz import entity_graph, focus, render_html, top_nodes
+
+    with _open_existing(args.store) as store:
+        graph = entity_graph(store)
+    if args.focus:
+        try:
+            graph = focus(graph, args.focus, args.hops)
+        except KeyError:
+            raise CliError(f"no entity labelled {args.focus!r} in the store") from None
+    total = graph.number_of_nodes()
+    graph = top_nodes(graph, args.max_nodes)
+    notice = ""
+    if total > graph.number_of_nodes():
+        notice = f"showing the {graph.number_of_nodes()} most central of {total} entities"
+    Path(args.output).write_text(render_html(graph, notice=notice), encoding="utf-8")
+    print(f"kg viz: wrote {args.output} ({graph.number_of_nodes()} entities, {graph.number_of_edges()} links)",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+STATS_QUERY = """
+PREFIX kg: <https://w3id.org/kgnews/ontology#>
+SELECT ?what (COUNT(DISTINCT ?x) AS ?n) WHERE {
+  { VALUES ?what { kg:Document kg:Agency kg:Person kg:Place kg:Project kg:Event kg:Sentence kg:Mention } ?x a ?what }
+  UNION { BIND(rdf:Statement AS ?what) ?x a rdf:Statement }
+} GROUP BY ?what ORDER BY ?what
+"""
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    with _open_existing(args.store) as store:
+        rows = store.query("PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n" + STATS_QUERY).rows
+        triples = len(store)
+        graphs = len(store.graphs())
+    for row in rows:
+        name = str(row["what"]).rsplit("#", 1)[-1]
+        print(f"{'relations' if name == 'Statement' else name:<12} {int(row['n'])}")
+    print(f"{'graphs':<12} {graphs}")
+    print(f"{'triples':<12} {triples}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
