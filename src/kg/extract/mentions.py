@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from kg.document import Mention
-from kg.extract.lexicon import NOT_NAMES, NOT_PERSON, SUFFIXES_BY_TYPE, SURNAMES
+from kg.extract.lexicon import NOT_NAMES, NOT_PERSON, POST_TITLES, SUFFIXES_BY_TYPE, SURNAMES
 from kg.extract.tokens import Token
 
 Recogniser = Callable[[str, list[Token]], Iterable[Mention]]
@@ -43,6 +43,8 @@ def suffix_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
         if found is None:
             continue
         type_name, suffix = found
+        if tok.word != suffix and tok.pos.startswith(("v", "l", "d", "a", "p", "c", "r")):
+            continue  # 出席会议 is a verb phrase, not a name ending in 会议
         start = tok.start
         j = i - 1
         parts = 1
@@ -54,6 +56,8 @@ def suffix_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
                 break
             if prev.word.startswith("该") or prev.word in {"全", "各", "本", "我", "其"}:
                 break
+            if (prev.pos in {"nr", "nrfg", "nrt"} and _suffix_type(prev.word) is None) or prev.word in POST_TITLES:
+                break  # a person or a post title ends the name before it: 厅长李明 | 出席…
             start = prev.start
             parts += 1
             j -= 1
