@@ -80,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-nodes", type=int, default=300)
 
     command("stats", "Count documents, entities by type, relations and triples.")
+
+    p = command("validate", "Check the store against the SHACL shapes (ontology/shapes.ttl); exit 1 on any violation.")
+    p.add_argument("--max", type=int, default=50, help="print at most this many violations (default 50)")
     return parser
 
 
@@ -255,6 +258,24 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print(f"{'graphs':<12} {graphs}")
     print(f"{'triples':<12} {triples}")
     return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from kg.store.validate import validate
+
+    with _open_existing(args.store) as store:
+        report = validate(store, max_located=args.max)
+    for violation in report.violations[: args.max]:
+        print(violation)
+    hidden = len(report.violations) - args.max
+    if hidden > 0:
+        print(f"... and {hidden} more")
+    errors = len(report.errors)
+    warnings = len(report.violations) - errors
+    verdict = "conforms" if not errors else "does NOT conform"
+    print(f"kg validate: {args.store} {verdict}: {errors} violation(s), {warnings} warning(s) "
+          f"in {report.triples} triples", file=sys.stderr)
+    return EXIT_OK if not errors else EXIT_FAILURE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -58,6 +58,8 @@ def _date_literal(value: str) -> Literal:
         return Literal(value, datatype=XSD.gMonthDay)
     if len(value) == 7 and value[4] == "-":
         return Literal(value, datatype=XSD.gYearMonth)
+    if len(value) == 4 and value.isdigit():  # 今年 / 2021年 with no month: a year is a date too (xsd:gYear)
+        return Literal(value, datatype=XSD.gYear)
     return Literal(value, datatype=XSD.string)
 
 
