@@ -71,7 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--base", default=DEFAULT_BASE)
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds a request may take (default 30)")
+    p.add_argument("--timeout", type=float, default=30.0,
+                   help="seconds a query may run before it is stopped with a 503 (default 30)")
+    p.add_argument("--max-rows", type=int, default=10_000, help="result-size cap in rows/triples (default 10000)")
+    p.add_argument("--workers", type=int, default=None, help="query worker processes (default: one per core, 2-8)")
+    p.add_argument("--allow-update", action="store_true", help="enable POST /update (needs --token)")
+    p.add_argument("--token", default=None, help="bearer token for /update (or set KG_UPDATE_TOKEN)")
 
     p = command("viz", "Write the entity network as one self-contained HTML file.")
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
@@ -199,22 +204,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import waitress
+    from kg.serve.server import run_server
 
-    from kg.serve import create_app
-
-    store = open_store(args.store)
-    app = create_app(store, base=args.base)
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"kg serve: SPARQL endpoint  http://{host}:{args.port}/sparql", file=sys.stderr)
-    print(f"kg serve: graph explorer   http://{host}:{args.port}/explore", file=sys.stderr)
-    print(f"kg serve: home             http://{host}:{args.port}/", file=sys.stderr, flush=True)
-    try:
-        waitress.serve(app, host=args.host, port=args.port, channel_timeout=max(int(args.timeout), 1), threads=8,
-                       ident="kg")
-    finally:
-        store.close()
-    return EXIT_OK
+    return run_server(args.store, host=args.host, port=args.port, base=args.base, timeout=args.timeout,
+                      allow_update=args.allow_update, token=args.token, workers=args.workers, max_rows=args.max_rows)
 
 
 def cmd_viz(args: argparse.Namespace) -> int:

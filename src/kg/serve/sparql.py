@@ -1,79 +1,123 @@
-"""The SPARQL 1.1 Protocol endpoint (query operation, read-only).
+"""The SPARQL 1.1 Protocol endpoint (query operation; the update operation only when enabled).
 
-GET ``?query=``, POST form-encoded, POST ``application/sparql-query``; results as SPARQL JSON (default), XML, CSV or
-TSV by ``Accept`` or ``format``; errors as ``400`` with a plain-text message that says what is wrong.
+GET ``?query=``, POST form-encoded, POST ``application/sparql-query``; ``default-graph-uri`` / ``named-graph-uri``
+honoured; SELECT/ASK as SPARQL JSON, XML, CSV or TSV and CONSTRUCT/DESCRIBE as Turtle, N-Triples, JSON-LD or RDF/XML
+by ``Accept`` (q-values) or a ``format`` parameter.  Errors are plain text saying what is wrong: ``400`` for a bad
+request, ``406`` when nothing acceptable exists, ``415`` for an unsupported content type, ``405`` for other methods,
+``503`` when the time limit stopped a query.  GET without a query gives the Service Description, or the query page
+(YASGUI) when a browser asks for HTML.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+import hmac
 
-from kg.store import GraphStore, QueryError, StoreError
-from kg.store.results import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, serialize
+from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+
+from kg.resources import named_queries
+from kg.serve.negotiation import GRAPH_OFFERS, choose_format, media_type, prefers_html
+from kg.serve.runner import Answer, Job
+from kg.serve.service_description import service_description
 
 sparql = Blueprint("sparql", __name__)
 
-_RESULT_BY_MEDIA = {v: k for k, v in RESULT_MEDIA_TYPES.items()} | {"application/json": "json",
-                                                                    "application/xml": "xml", "text/xml": "xml"}
-_GRAPH_BY_MEDIA = {v: k for k, v in GRAPH_MEDIA_TYPES.items()} | {"application/x-turtle": "turtle",
-                                                                  "text/plain": "nt", "application/json": "jsonld"}
+READ_ONLY = "updates are not accepted here: this is the read-only query endpoint"
 
 
-def _text(message: str, status: int) -> Response:
+def text_response(message: str, status: int) -> Response:
     return Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
 
 
-def _choose(kind: str) -> str | None:
-    """Pick the output format from ``format`` or the Accept header (q-values honoured); None when nothing fits."""
-    table = _GRAPH_BY_MEDIA if kind == "graph" else _RESULT_BY_MEDIA
-    default = "turtle" if kind == "graph" else "json"
-    wanted = request.values.get("format")
-    if wanted:
-        names = set(table.values())
-        return wanted if wanted in names else None
-    if not request.accept_mimetypes or request.accept_mimetypes.best in ("*/*", None):
-        return default
-    best = request.accept_mimetypes.best_match([*table, "*/*"])
-    if best is None:
-        return None
-    return default if best == "*/*" else table[best]
+def answer_response(answer: Answer) -> Response:
+    """Turn a runner's answer into a response (charset on text types so Chinese survives every client)."""
+    mimetype = answer.media
+    if mimetype.startswith("text/") or mimetype in ("application/sparql-results+json", "application/ld+json",
+                                                    "application/n-triples"):
+        mimetype += "; charset=utf-8"
+    response = Response(answer.body, status=answer.status, content_type=mimetype)
+    if answer.truncated:
+        response.headers["X-KG-Truncated"] = (f"true; the result was cut at {current_app.config['KG_RESULT_LIMIT']} "
+                                              "rows (the server's result-size cap); add LIMIT/OFFSET to page")
+    return response
+
+
+def run(job: Job) -> Answer:
+    """Run a job on the app's runner with the configured time limit and result cap."""
+    if job.limit is None:
+        job.limit = current_app.config["KG_RESULT_LIMIT"]
+    return current_app.extensions["kg_runner"].run(job, current_app.config["KG_TIMEOUT"])
+
+
+def _decode_body() -> str:
+    charset = request.mimetype_params.get("charset", "utf-8")
+    try:
+        return request.get_data().decode(charset)
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise ValueError(f"the request body is not valid {charset}: {exc}") from exc
 
 
 @sparql.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
+    params: MultiDict | CombinedMultiDict
     if request.method == "POST":
         ctype = (request.mimetype or "").lower()
+        if ctype == "application/sparql-update":
+            return text_response(READ_ONLY + "; send updates to /update", 400)
         if ctype == "application/sparql-query":
-            queries = [request.get_data(as_text=True)]
+            params = request.args
+            try:
+                queries = [_decode_body(), *request.args.getlist("query")]
+            except ValueError as exc:
+                return text_response(str(exc), 400)
         elif ctype == "application/x-www-form-urlencoded":
-            queries = request.form.getlist("query")
-        elif ctype == "application/sparql-update" or "update" in request.form:
-            return _text("updates are not accepted: this endpoint is read-only", 400)
+            params = CombinedMultiDict([request.form, request.args])
+            queries = params.getlist("query")
         else:
-            return _text(f"unsupported content type {ctype or '(none)'}; use application/sparql-query or "
-                         "application/x-www-form-urlencoded", 415)
+            return text_response(f"unsupported content type {ctype or '(none)'}: POST a query as "
+                                 "application/sparql-query or application/x-www-form-urlencoded", 415)
     else:
-        queries = request.args.getlist("query")
-        if "update" in request.args:
-            return _text("updates are not accepted: this endpoint is read-only", 400)
+        params = request.args
+        queries = params.getlist("query")
+    if "update" in params:
+        return text_response(READ_ONLY + "; send updates to /update", 400)
     if not queries:
-        return _text("missing 'query' parameter: send ?query=SELECT … or POST a query", 400)
+        if request.method == "GET":
+            return _describe()
+        return text_response("missing query: send ?query=SELECT … or POST one", 400)
     if len(queries) > 1:
-        return _text("more than one 'query' parameter: send exactly one query", 400)
-    store: GraphStore = current_app.extensions["kg_store"]
-    try:
-        result = store.query(queries[0], limit=current_app.config["KG_RESULT_LIMIT"])
-    except QueryError as exc:
-        return _text(str(exc), 400)
-    except StoreError as exc:
-        return _text(str(exc), 500)
-    fmt = _choose(result.kind)
+        return text_response(f"{len(queries)} 'query' parameters: send exactly one query", 400)
+    job = Job(queries[0], accept=request.headers.get("Accept", ""),
+              fmt=params.get("format") or params.get("output") or None,
+              default_graphs=params.getlist("default-graph-uri"), named_graphs=params.getlist("named-graph-uri"))
+    return answer_response(run(job))
+
+
+def _describe() -> Response:
+    """Service Description for machines; the query page for a browser."""
+    accept = request.headers.get("Accept", "")
+    if prefers_html(accept, list(GRAPH_OFFERS)):
+        return Response(render_template("sparql.html", queries=named_queries(),
+                                        endpoint=request.base_url), mimetype="text/html")
+    fmt = choose_format("graph", accept, request.args.get("format"))
     if fmt is None:
-        return _text("none of the requested media types can carry this result", 406)
-    body = serialize(result, fmt)
-    media = GRAPH_MEDIA_TYPES[fmt] if result.kind == "graph" else RESULT_MEDIA_TYPES[fmt]
-    response = Response(body, mimetype=media)
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    if result.truncated:
-        response.headers["X-KG-Truncated"] = f"results cut at {current_app.config['KG_RESULT_LIMIT']} rows"
-    return response
+        return text_response("the service description is available as text/turtle, application/n-triples, "
+                             "application/ld+json, application/rdf+xml or text/html", 406)
+    store = current_app.extensions["kg_store"]
+    rdflib_format = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "xml": "xml"}[fmt]
+    body = service_description(request.base_url, store.graphs(),
+                               allow_update=current_app.config["KG_ALLOW_UPDATE"]).serialize(format=rdflib_format)
+    return answer_response(Answer(200, media_type("graph", fmt), body.encode("utf-8")))
+
+
+def check_token() -> Response | None:
+    """None when the request carries the configured bearer token, else the 401 to send (constant-time compare)."""
+    token = current_app.config.get("KG_TOKEN") or ""
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if not token or scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        response = text_response("updates need 'Authorization: Bearer TOKEN' with the token the server was started "
+                                 "with", 401)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="kg update"'
+        return response
+    return None

@@ -1,0 +1,278 @@
+"""Running queries with a time limit that really stops the work.
+
+Why processes: pyoxigraph has no cancellation hook, and a Python thread cannot be killed, so a thread-based deadline
+only stops the *response* while the engine keeps burning a core (Oxigraph server's own timeout has the same flaw and
+also answers ``200`` with a truncated body).  :class:`ProcessRunner` keeps a small pool of worker processes, each
+with the on-disk store opened read-only; a query that overruns its limit gets its worker killed and replaced, and a
+query that crashes the engine (pyoxigraph segfaults on some hostile input) costs one worker, never the server.
+Workers serialise results themselves and send back bytes, so no rdflib terms cross the process boundary on the hot
+path.
+
+:class:`InlineRunner` is the fallback for stores that live inside the server process (``memory:``, ``rdflib:``, or a
+store opened read-write for ``--allow-update``): it runs queries on a thread pool and can only abandon an overrunning
+query, which its error message says.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import multiprocessing
+import multiprocessing.connection
+import queue
+import re
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+
+from kg.serve.negotiation import choices, choose_format, media_type
+from kg.store import GraphStore, QueryError, QueryResult, StoreError, open_store
+from kg.store.results import serialize
+from kg.store.sparql_guard import strip_literals
+
+_FORM = re.compile(r"(?<![:\w?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)\b(?!:)", re.IGNORECASE)
+
+
+@dataclass
+class Job:
+    """One query to run: the text, the dataset from the protocol, and how the client wants the answer."""
+
+    query: str
+    accept: str = ""
+    fmt: str | None = None
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    limit: int | None = None
+    raw: bool = False  # return the QueryResult itself (for pages rendered by the server) instead of bytes
+
+
+@dataclass
+class Answer:
+    """What to send back: an HTTP status, a media type and a body (or, for ``raw`` jobs, the result)."""
+
+    status: int
+    media: str = "text/plain"
+    body: bytes = b""
+    truncated: bool = False
+    kind: str = ""
+    result: QueryResult | None = None
+
+    @classmethod
+    def error(cls, status: int, message: str) -> Answer:
+        return cls(status, "text/plain", (message.rstrip() + "\n").encode("utf-8"))
+
+
+def query_form(query: str) -> str | None:
+    """``select``, ``ask`` or ``graph`` from the query's first keyword (strings, IRIs and comments ignored)."""
+    found = _FORM.search(strip_literals(query))
+    if not found:
+        return None
+    word = found.group(1).upper()
+    return {"SELECT": "select", "ASK": "ask"}.get(word, "graph")
+
+
+class _DatasetView:
+    """Stands in for a pyoxigraph Store and adds the protocol's dataset to every query it forwards."""
+
+    def __init__(self, inner: object, default_graphs: list[str], named_graphs: list[str]) -> None:
+        import pyoxigraph as ox
+
+        self._inner = inner
+        self._kwargs: dict[str, object] = {}
+        if default_graphs:
+            self._kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        if named_graphs:
+            self._kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+
+    def query(self, sparql: str, **_ignored: object) -> object:
+        return self._inner.query(sparql, **self._kwargs)  # type: ignore[attr-defined]
+
+
+def run_query(store: GraphStore, job: Job) -> QueryResult:
+    """Run ``job`` on ``store``, honouring ``default-graph-uri`` / ``named-graph-uri``.
+
+    The store interface has no dataset argument yet; until it does, an Oxigraph store is queried through a view of
+    its engine that adds the dataset (the store's own guard and result conversion still run).
+    """
+    if not (job.default_graphs or job.named_graphs):
+        return store.query(job.query, limit=job.limit)
+    params = inspect.signature(store.query).parameters
+    if "default_graphs" in params:
+        return store.query(job.query, limit=job.limit, default_graphs=job.default_graphs,  # type: ignore[call-arg]
+                           named_graphs=job.named_graphs)
+    from kg.store.oxigraph_store import OxigraphStore
+
+    if not isinstance(store, OxigraphStore):
+        raise QueryError(f"default-graph-uri / named-graph-uri are not supported by the {store.description} store")
+    view = object.__new__(OxigraphStore)
+    view.__dict__.update(store.__dict__)
+    view._store = _DatasetView(store._store, job.default_graphs, job.named_graphs)  # type: ignore[assignment]
+    return view.query(job.query, limit=job.limit)
+
+
+def execute(store: GraphStore, job: Job) -> Answer:
+    """Run one job to completion: negotiate, query, serialise.  Never raises; errors become answers."""
+    kind = query_form(job.query)
+    if kind and not job.raw and choose_format(kind, job.accept, job.fmt) is None:
+        # Known before running the query: do not spend the engine's time on an answer nobody can read.
+        return Answer.error(406, f"none of the requested media types can carry a {kind.upper()} result; "
+                                 f"available: {choices(kind)}")
+    try:
+        result = run_query(store, job)
+    except QueryError as exc:
+        return Answer.error(400, str(exc))
+    except StoreError as exc:
+        return Answer.error(500, str(exc))
+    except Exception as exc:  # an engine bug must not take the worker down with it
+        return Answer.error(500, f"query failed: {type(exc).__name__}: {exc}")
+    if job.raw:
+        return Answer(200, kind=result.kind, truncated=result.truncated, result=result)
+    fmt = choose_format(result.kind, job.accept, job.fmt)
+    if fmt is None:
+        return Answer.error(406, f"none of the requested media types can carry this result; available: "
+                                 f"{choices(result.kind)}")
+    body = serialize(result, fmt)
+    return Answer(200, media_type(result.kind, fmt), body.encode("utf-8"), truncated=result.truncated,
+                  kind=result.kind)
+
+
+class InlineRunner:
+    """Runs queries on threads of this process: for stores that cannot be opened again by another process."""
+
+    stops_work = False
+
+    def __init__(self, store: GraphStore, *, threads: int = 8) -> None:
+        self.store = store
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kg-query")
+
+    def run(self, job: Job, timeout: float) -> Answer:
+        future = self._pool.submit(execute, self.store, job)
+        try:
+            return future.result(timeout=timeout)
+        except FutureTimeout:
+            return Answer.error(503, f"query exceeded the time limit of {timeout:g} s; the answer was abandoned "
+                                     f"(the {self.store.description} store cannot interrupt a running query)")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _worker_main(spec: str, conn: multiprocessing.connection.Connection) -> None:
+    """A query worker: open the store read-only, then answer jobs until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops its workers itself
+    try:
+        store = open_store(spec, read_only=True)
+    except Exception as exc:
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            break
+        conn.send(execute(store, job))
+    store.close()
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: multiprocessing.connection.Connection
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+            self.process.join(5)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+class ProcessRunner:
+    """Worker processes over an on-disk store opened read-only; a query that overruns gets its worker killed."""
+
+    stops_work = True
+
+    def __init__(self, spec: str, *, workers: int = 2, start_timeout: float = 120.0) -> None:
+        self.spec = spec
+        self.workers = workers
+        self._ctx = multiprocessing.get_context("spawn")  # never fork a threaded server
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._closed = False
+        self._lock = threading.Lock()
+        self._all: list[_Worker] = []
+        started = [self._spawn() for _ in range(workers)]
+        for worker in started:
+            self._idle.put(self._await_ready(worker, start_timeout))
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(target=_worker_main, args=(self.spec, child), name="kg-query-worker", daemon=True)
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        with self._lock:
+            self._all.append(worker)
+        return worker
+
+    def _await_ready(self, worker: _Worker, timeout: float) -> _Worker:
+        if not worker.conn.poll(timeout):
+            worker.kill()
+            raise StoreError(f"query worker did not open store {self.spec} within {timeout:g} s")
+        try:
+            status, message = worker.conn.recv()
+        except EOFError:
+            status, message = "error", "the worker exited while opening the store"
+        if status != "ready":
+            worker.kill()
+            raise StoreError(f"query worker cannot open store {self.spec}: {message}")
+        return worker
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` and put a fresh one in the pool (in the background: starting one takes about a second)."""
+        worker.kill()
+        with self._lock:
+            if worker in self._all:
+                self._all.remove(worker)
+
+        def start() -> None:
+            if self._closed:
+                return
+            try:
+                self._idle.put(self._await_ready(self._spawn(), 120.0))
+            except StoreError:
+                time.sleep(1.0)
+                start()
+
+        threading.Thread(target=start, name="kg-worker-restart", daemon=True).start()
+
+    def run(self, job: Job, timeout: float) -> Answer:
+        deadline = time.monotonic() + timeout
+        try:
+            worker = self._idle.get(timeout=timeout)
+        except queue.Empty:
+            return Answer.error(503, f"all {self.workers} query workers stayed busy for the whole time limit "
+                                     f"({timeout:g} s); try again later")
+        try:
+            worker.conn.send(job)
+            if worker.conn.poll(max(deadline - time.monotonic(), 0.0)):
+                answer = worker.conn.recv()
+                self._idle.put(worker)
+                return answer
+        except (EOFError, OSError):
+            self._replace(worker)
+            return Answer.error(500, "the query engine stopped while running this query (it was restarted); "
+                                     "the query may be too complex for it")
+        self._replace(worker)
+        return Answer.error(503, f"query exceeded the time limit of {timeout:g} s and was stopped")
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            worker.kill()
