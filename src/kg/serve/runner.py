@@ -33,6 +33,7 @@ from kg.store import GraphStore, QueryError, QueryResult, StoreError, open_store
 from kg.store.results import serialize
 from kg.store.sparql_guard import strip_literals
 
+_ERROR_AT = re.compile(r"\bat (\d+):(\d+):")  # Oxigraph's "error at 3:2:" said in words
 _FORM = re.compile(r"(?<![:\w?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)\b(?!:)", re.IGNORECASE)
 
 
@@ -123,7 +124,7 @@ def execute(store: GraphStore, job: Job) -> Answer:
     try:
         result = run_query(store, job)
     except QueryError as exc:
-        return Answer.error(400, str(exc))
+        return Answer.error(400, _ERROR_AT.sub(r"at line \1, column \2:", str(exc)))
     except StoreError as exc:
         return Answer.error(500, str(exc))
     except Exception as exc:  # an engine bug must not take the worker down with it

@@ -97,8 +97,10 @@ def _describe() -> Response:
     """Service Description for machines; the query page for a browser."""
     accept = request.headers.get("Accept", "")
     if prefers_html(accept, list(GRAPH_OFFERS)):
-        return Response(render_template("sparql.html", queries=named_queries(),
-                                        endpoint=request.base_url), mimetype="text/html")
+        queries = named_queries()
+        named = [{"name": q.name, "description": q.description, "text": q.text} for q in queries]
+        return Response(render_template("sparql.html", queries=queries, named=named, endpoint=request.base_url),
+                        mimetype="text/html")
     fmt = choose_format("graph", accept, request.args.get("format"))
     if fmt is None:
         return text_response("the service description is available as text/turtle, application/n-triples, "
