@@ -1,6 +1,6 @@
-"""Stage: the entity network (networkx) and its drawing (pyvis / vis-network), offline."""
+"""Stage: the entity network (networkx) and its drawing (vis-network from pyvis), offline."""
 
-from kg.viz.graph import entity_graph, focus, top_nodes
-from kg.viz.render import render_html
+from kg.viz.graph import Explorer, entity_graph, focus, pagerank, top_nodes
+from kg.viz.render import render_html, static_explorer
 
-__all__ = ["entity_graph", "focus", "render_html", "top_nodes"]
+__all__ = ["Explorer", "entity_graph", "focus", "pagerank", "render_html", "static_explorer", "top_nodes"]

@@ -1,19 +1,26 @@
-"""Drawing the entity network with pyvis into one self-contained HTML file.
+"""Drawing the entity network: vis-network data for the explorer, and the explorer as one self-contained file.
 
-pyvis builds the node and edge data and the physics options; the page itself comes from our own template with
-vis-network inlined from the copy pyvis ships, because pyvis's templates always link bootstrap and vis from CDNs and
-the file must work offline.  Labels are passed as JSON data (vis-network renders them as text), and the legend is
-escaped HTML, so names from news text can never inject markup.
+Nodes and edges are produced in the shape pyvis hands to vis-network (``id``/``label``/``shape``/``color``/``size``,
+``from``/``to``/``label``/``dashes``), but built directly: pyvis's ``Network.add_edge`` checks node membership in a
+list, which is quadratic and too slow for views of thousands of nodes.  The drawing library is the vis-network copy
+pyvis ships (never a CDN), served by the app or inlined into the static file.
+
+Labels travel as JSON data and are drawn by vis-network on a canvas, and every other string is put into the page
+with ``textContent`` by the explorer script, so names from news text can never inject markup.
 """
 
 from __future__ import annotations
 
-import html
-import json
+import math
+from collections.abc import Iterable
 from importlib import resources
+from typing import Any
 
 import networkx as nx
-from pyvis.network import Network
+
+from kg.store import GraphStore
+from kg.viz.facts import entity_facts
+from kg.viz.graph import Explorer
 
 TYPE_STYLE = {
     "Agency": {"color": "#4e79a7", "shape": "box", "zh": "机构"},
@@ -22,62 +29,133 @@ TYPE_STYLE = {
     "Project": {"color": "#f28e2b", "shape": "triangle", "zh": "项目"},
     "Event": {"color": "#b07aa1", "shape": "star", "zh": "事件"},
 }
+OTHER_STYLE = {"color": "#999999", "shape": "dot", "zh": "其他"}
+COMMUNITY_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                     "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd"]
+VIS_DIR = "vis-9.1.2"
 
 
-def _vis_assets() -> tuple[str, str]:
-    lib = resources.files("pyvis") / "lib" / "vis-9.1.2"
+def vis_assets() -> tuple[str, str]:
+    """vis-network's script and stylesheet, from the copy bundled with pyvis."""
+    lib = resources.files("pyvis") / "lib" / VIS_DIR
     return (lib / "vis-network.min.js").read_text(encoding="utf-8"), \
         (lib / "vis-network.css").read_text(encoding="utf-8")
 
 
-def build_network(graph: nx.MultiGraph, *, show_comentions: bool = True) -> Network:
-    net = Network(height="100%", width="100%", directed=True, cdn_resources="local")
-    degree = dict(graph.degree())
-    for node, data in graph.nodes(data=True):
-        style = TYPE_STYLE.get(data["type"], {"color": "#999999", "shape": "dot"})
-        net.add_node(node, label=data["label"], title=f"{data['label']} ({data['type']})",
-                     color=style["color"], shape=style["shape"], group=data["type"],
-                     size=10 + 3 * min(degree.get(node, 0), 15), font={"size": 14})
-    for s, o, data in graph.edges(data=True):
+def vis_nodes(explorer: Explorer, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """Node records: style by type, size by PageRank relative to the most central entity of the whole graph."""
+    top = max(explorer.rank.values(), default=1.0) or 1.0
+    out = []
+    for iri in ids:
+        data = explorer.graph.nodes[iri]
+        style = TYPE_STYLE.get(data["type"], OTHER_STYLE)
+        rank = explorer.rank.get(iri, 0.0)
+        out.append({"id": iri, "label": data["label"], "type": data["type"], "aliases": list(data["aliases"]),
+                    "rank": round(rank, 8), "docs": data.get("docs", 0), "shape": style["shape"],
+                    "color": style["color"], "size": round(10 + 30 * math.sqrt(rank / top), 2)})
+    return out
+
+
+def vis_edges(explorer: Explorer, ids: Iterable[str], *, comention: bool = True) -> list[dict[str, Any]]:
+    """Edge records among ``ids``: relations labelled and arrowed, co-mentions faint, dashed and unlabelled."""
+    out = []
+    for s, o, key, data in explorer.edges_among(ids, comention=comention):
+        edge = {"id": f"{s}|{key}|{o}", "from": s, "to": o, "predicate": data["predicate"], "kind": data["kind"],
+                "count": data["count"]}
         if data["kind"] == "comention":
-            if show_comentions:
-                net.add_edge(s, o, title=f"co-mentioned ×{data['count']}", color={"color": "#cccccc", "opacity": 0.5},
-                             dashes=True, arrows={"to": {"enabled": False}}, width=1)
+            edge.update(dashes=True, width=1, color={"color": "#bbbbbb", "opacity": 0.45},
+                        arrows={"to": {"enabled": False}})
         else:
-            net.add_edge(s, o, label=data["predicate"], title=data["predicate"], width=2)
-    net.toggle_physics(True)
-    return net
+            edge.update(label=data["predicate"], width=2, arrows={"to": {"enabled": True, "scaleFactor": 0.5}})
+        out.append(edge)
+    out.sort(key=lambda e: e["id"])
+    return out
+
+
+def view(explorer: Explorer, ids: list[str], *, comention: bool = True, total: int | None = None,
+         notice: str = "") -> dict[str, Any]:
+    """The JSON a view of the explorer draws: nodes, edges, and how many entities there were to choose from."""
+    total = explorer.graph.number_of_nodes() if total is None else total
+    if not notice and total > len(ids):
+        notice = f"showing the {len(ids)} most central of {total} entities"
+    return {"nodes": vis_nodes(explorer, ids), "edges": vis_edges(explorer, ids, comention=comention),
+            "total": total, "shown": len(ids), "notice": notice}
+
+
+def legend() -> list[dict[str, str]]:
+    return [{"type": t, **s} for t, s in TYPE_STYLE.items()]
+
+
+def _template_environment() -> Any:
+    """The Jinja environment over the serve package's templates: the static file uses the very page /explore serves."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    folder = resources.files("kg.serve") / "templates"
+    env = Environment(loader=FileSystemLoader(str(folder)), autoescape=select_autoescape(["html"]))
+    # tojson still escapes < > & ' for HTML; keeping Chinese as is makes the file half the size and greppable.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    return env
+
+
+def explorer_assets() -> tuple[str, str]:
+    """The explorer's own script and stylesheet."""
+    folder = resources.files("kg.serve") / "static" / "explore"
+    return (folder / "explore.js").read_text(encoding="utf-8"), (folder / "explore.css").read_text(encoding="utf-8")
+
+
+def standalone_page(config: dict[str, Any], *, title: str = "kg — entity network") -> str:
+    """The explorer page with vis-network, its script, style and data inlined: works from a file, offline."""
+    vis_js, vis_css = vis_assets()
+    js, css = explorer_assets()
+    template = _template_environment().get_template("explore.html")
+    return template.render(title=title, config=config, inline=True, vis_js=vis_js, vis_css=vis_css,
+                           explore_js=js, explore_css=css, legend=legend())
+
+
+def embedded_config(explorer: Explorer, ids: list[str], *, facts: dict[str, Any] | None = None,
+                    notice: str = "", total: int | None = None, focus: str = "") -> dict[str, Any]:
+    """Everything the static explorer needs, since it has no server to ask: the view, facts and communities."""
+    data = view(explorer, ids, total=total, notice=notice)
+    membership = {}
+    communities = []
+    for index, members in enumerate(explorer.communities(ids)):
+        for iri in members:
+            membership[iri] = index
+        communities.append({"id": index, "size": len(members), "members": [
+            {"id": m, "label": explorer.graph.nodes[m]["label"]} for m in members[:5]]})
+    return {"mode": "embedded", "view": data, "facts": facts or {}, "focus": focus, "max": max(len(ids), 1), "hops": 2,
+            "communities": {"communities": communities, "membership": membership},
+            "colours": COMMUNITY_COLOURS, "legend": legend()}
 
 
 def render_html(graph: nx.MultiGraph, *, title: str = "kg — entity network", notice: str = "") -> str:
-    net = build_network(graph)
-    nodes, edges, *_ = net.get_network_data()
-    js, css = _vis_assets()
-    data = json.dumps({"nodes": nodes, "edges": edges}, ensure_ascii=False).replace("</", "<\\/")
-    legend = "".join(
-        f'<span class="key"><i style="background:{s["color"]}"></i>{html.escape(t)} {html.escape(s["zh"])}</span>'
-        for t, s in TYPE_STYLE.items())
-    options = json.dumps({
-        "physics": {"solver": "forceAtlas2Based", "stabilization": {"iterations": 300}},
-        "interaction": {"hover": True, "navigationButtons": False},
-        "edges": {"font": {"size": 10, "align": "middle"}, "smooth": {"type": "continuous"}},
-    })
-    return f"""<!DOCTYPE html>
-<html lang="zh"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>{css}
-html,body{{margin:0;height:100%;font-family:sans-serif}}
-#graph{{position:absolute;top:40px;bottom:0;left:0;right:0}}
-header{{height:40px;display:flex;gap:1em;align-items:center;padding:0 1em;border-bottom:1px solid #ddd}}
-.key i{{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:middle}}
-.notice{{color:#a33}}</style>
-<script>{js}</script></head>
-<body><header><strong>{html.escape(title)}</strong><span>{graph.number_of_nodes()} entities,
-{graph.number_of_edges()} links</span>{legend}<span class="notice">{html.escape(notice)}</span></header>
-<div id="graph"></div>
-<script>
-const data = {data};
-const network = new vis.Network(document.getElementById("graph"),
-  {{nodes: new vis.DataSet(data.nodes), edges: new vis.DataSet(data.edges)}}, {options});
-network.once("stabilizationIterationsDone", () => network.setOptions({{physics: false}}));
-</script></body></html>
-"""
+    """A static page for a networkx entity graph (no facts): kept for callers that hold only a graph."""
+    explorer = Explorer.from_graph(graph)
+    config = embedded_config(explorer, list(graph.nodes), notice=notice)
+    return standalone_page(config, title=title)
+
+
+def static_explorer(store: GraphStore, *, focus: str = "", hops: int = 2, max_nodes: int = 300,
+                    title: str = "kg — entity network") -> tuple[str, int, int]:
+    """The page ``kg viz`` writes: the top ``max_nodes`` (of the focus neighbourhood, when given) with every shown
+    entity's facts and sentences embedded, so search, panel, paths and communities work from the file alone.
+
+    Returns the HTML and the numbers of entities and links it draws; raises ``KeyError`` for an unknown focus.
+    """
+    explorer = Explorer.from_store(store)
+    centre = ""
+    if focus:
+        hits = explorer.search(focus, limit=1, exact=True) or explorer.search(focus, limit=1)
+        if not hits:
+            raise KeyError(focus)
+        centre = hits[0]
+        ids, total = explorer.neighbourhood([centre], hops, max_nodes)
+        notice = f"showing {len(ids)} of {total} entities within {hops} hops" if total > len(ids) else ""
+    else:
+        ids, total = explorer.top(max_nodes), explorer.graph.number_of_nodes()
+        notice = ""
+    facts = {iri: entity_facts(store, explorer.graph.nodes, iri) for iri in ids}
+    config = embedded_config(explorer, ids, facts=facts, notice=notice, total=total, focus=centre)
+    config["hops"] = hops
+    links = len(config["view"]["edges"])
+    return standalone_page(config, title=title), len(ids), links
