@@ -76,3 +76,25 @@ def build(store: GraphStore, paths: Iterable[str | Path], *, base: str = DEFAULT
         store.replace_graph(converter.graph(doc), converter.triples(doc), [(node, KG.buildKey, Literal(key))])
         report.built.append(item.doc_id)
     return report
+
+
+def stored_documents(store: GraphStore) -> dict[str, str]:
+    """Document id -> the named graph holding it, for every document in the store."""
+    rows = store.query(f"SELECT ?g ?id WHERE {{ GRAPH ?g {{ ?d <{KG.docId}> ?id }} }}").rows
+    return {str(row["id"]): str(row["g"]) for row in rows}
+
+
+def remove_documents(store: GraphStore, doc: str) -> list[str]:
+    """Remove document ``doc`` and its articles (``doc#N``); returns the removed ids, sorted.
+
+    Nothing else needs cleaning up: everything a document asserts (its entities' types, labels and facts, its
+    mentions and statements) lives in its own graph, and an entity that other documents also name keeps what
+    they said about it.
+    """
+    removed = []
+    for doc_id, graph in sorted(stored_documents(store).items()):
+        if doc_id == doc or doc_id.startswith(doc + "#"):
+            store.remove_graph(graph)
+            removed.append(doc_id)
+    return removed
+

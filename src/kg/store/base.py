@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from rdflib import URIRef
 from rdflib.term import Node
 
 Quad = tuple[Node, Node, Node, Node]
@@ -59,7 +60,21 @@ class GraphStore(ABC):
 
     @abstractmethod
     def quads(self) -> Iterator[Quad]:
-        """Every quad, in a stable order (graph, subject, predicate, object) so exports are reproducible."""
+        """Every quad of the named graphs, streamed: graphs in IRI order, each graph's quads grouped by subject in an
+        order that depends only on the store's content, so the same store exports the same bytes."""
+
+    def graph_quads(self, graph: str) -> Iterator[Quad]:
+        """The quads of one named graph, grouped by subject, in the same stable order as :meth:`quads`."""
+        name = URIRef(graph)
+        return (q for q in self.quads() if q[3] == name)
+
+    def quads_for(self, subject: Node | None = None, predicate: Node | None = None, obj: Node | None = None,
+                  graph: str | None = None) -> Iterator[Quad]:
+        """Quads matching a pattern (``None`` matches anything); backends override this with an index lookup."""
+        for q in self.quads():
+            if (subject is None or q[0] == subject) and (predicate is None or q[1] == predicate) \
+                    and (obj is None or q[2] == obj) and (graph is None or str(q[3]) == graph):
+                yield q
 
     @abstractmethod
     def query(self, sparql: str, *, limit: int | None = None) -> QueryResult:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from rdflib import Dataset, URIRef
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.query import Result
+from rdflib.term import Node
 
 from kg.store.base import GraphStore, Quad, QueryError, QueryResult, Triple
 from kg.store.sparql_guard import check_query
@@ -38,8 +39,18 @@ class RdflibStore(GraphStore):
 
     def quads(self) -> Iterator[Quad]:
         for name in self.graphs():
-            g = self._ds.graph(URIRef(name))
-            for s, p, o in sorted(g, key=lambda t: (t[0].n3(), t[1].n3(), t[2].n3())):
+            yield from self.graph_quads(name)
+
+    def graph_quads(self, graph: str) -> Iterator[Quad]:
+        g = self._ds.graph(URIRef(graph))
+        for s, p, o in sorted(g, key=lambda t: (t[0].n3(), t[1].n3(), t[2].n3())):
+            yield s, p, o, URIRef(graph)
+
+    def quads_for(self, subject: Node | None = None, predicate: Node | None = None, obj: Node | None = None,
+                  graph: str | None = None) -> Iterator[Quad]:
+        names = [graph] if graph is not None else self.graphs()
+        for name in names:
+            for s, p, o in self._ds.graph(URIRef(name)).triples((subject, predicate, obj)):
                 yield s, p, o, URIRef(name)
 
     def query(self, sparql: str, *, limit: int | None = None) -> QueryResult:

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import URIRef
+from rdflib.term import Node
 
 from kg.store.base import GraphStore, Quad, QueryError, QueryResult, StoreError, Triple
 from kg.store.sparql_guard import check_query
@@ -69,13 +71,23 @@ class OxigraphStore(GraphStore):
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def quads(self) -> Iterator[Quad]:
+        # Streamed straight from the store's graph-subject-predicate-object index: constant memory, and an order
+        # that depends only on the content (Oxigraph encodes terms by a fixed hash), so exports are reproducible.
         for graph in self.graphs():
-            rows = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-            converted = [(from_ox(q.subject), from_ox(q.predicate), from_ox(q.object)) for q in rows]
-            converted.sort(key=lambda t: (t[0].n3(), t[1].n3(), t[2].n3()))
-            g = from_ox(ox.NamedNode(graph))
-            for s, p, o in converted:
-                yield s, p, o, g
+            yield from self.graph_quads(graph)
+
+    def graph_quads(self, graph: str) -> Iterator[Quad]:
+        g = URIRef(graph)
+        for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+            yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), g
+
+    def quads_for(self, subject: Node | None = None, predicate: Node | None = None, obj: Node | None = None,
+                  graph: str | None = None) -> Iterator[Quad]:
+        pattern = [None if t is None else to_ox(t) for t in (subject, predicate, obj)]
+        name = ox.NamedNode(graph) if graph is not None else None
+        for q in self._store.quads_for_pattern(pattern[0], pattern[1], pattern[2], name):
+            if isinstance(q.graph_name, ox.NamedNode):
+                yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), URIRef(q.graph_name.value)
 
     def query(self, sparql: str, *, limit: int | None = None) -> QueryResult:
         try:
