@@ -12,9 +12,10 @@ import re
 from kg.document import Entity, Mention
 
 _ABBREV = re.compile(r"[（(]\s*(?:以下|下文)?(?:简称|下称|称)\s*[“\"]?([^）)”\"\s，,]{1,12})[”\"]?\s*[）)]")
-_ANAPHORA = re.compile(r"该(区|县|市|省|镇|乡|村|社区|街道|局|办|委|厅|中心|公司|集团|项目|工程|活动|会)")
+_ANAPHORA = re.compile(r"该(区|县|市|省|镇|乡|村|社区|街道|局|办|委|厅|中心|公司|集团|项目|工程|线路|活动|会)")
 # Which antecedent each anaphor may point to: a label ending with the anaphor's head word, or of these types.
-_ANAPHOR_TYPES = {"项目": ("Project",), "工程": ("Project",), "活动": ("Event",), "会": ("Event", "Agency")}
+_ANAPHOR_TYPES = {"项目": ("Project",), "工程": ("Project",), "线路": ("Project",), "活动": ("Event",),
+                  "会": ("Event", "Agency")}
 
 
 def declared_aliases(text: str, mentions: list[Mention]) -> list[Mention]:
@@ -71,7 +72,9 @@ def build_entities(mentions: list[Mention]) -> list[Entity]:
             entities.append(entity)
             by_key[key] = entity
         mention.entity = entity.id
-        by_start[mention.start] = entity
+        # an alias points at the whole name starting there, not at a nested prefix (湖南省 in 湖南省…办公室)
+        if mention.start not in by_start or mention.source != "nested":
+            by_start[mention.start] = entity
     for mention in mentions:
         if mention.entity.startswith("alias:"):
             entity = by_start.get(int(mention.entity.split(":", 1)[1]))

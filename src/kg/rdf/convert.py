@@ -39,6 +39,16 @@ OBJECT_PROPERTIES = {
     "coMention": KG.coMention,
     "author": KG.author,
     "speaker": KG.speaker,
+    "routeFrom": KG.routeFrom,
+    "routeTo": KG.routeTo,
+    "founder": KG.founder,
+    "alumniOf": KG.alumniOf,
+}
+# Document-level relations: the subject is an entity, the ``value`` the id of the document (a person wrote it, an
+# agency is quoted in it); the object written is the document's node.
+DOCUMENT_PROPERTIES = {
+    "authorOf": KG.authorOf,
+    "quotedIn": KG.quotedIn,
 }
 # Relations whose value is a literal or an amount.
 VALUE_PROPERTIES = {
@@ -48,6 +58,8 @@ VALUE_PROPERTIES = {
     "funding": KG.funding,
     "investment": KG.investment,
     "quantity": KG.quantity,
+    "price": KG.price,
+    "foundingDate": KG.foundingDate,
 }
 
 
@@ -155,6 +167,8 @@ class DocumentConverter:
             if rel.object not in iris:
                 return
             obj: Node = iris[rel.object]
+        elif rel.predicate in DOCUMENT_PROPERTIES:
+            prop, obj = DOCUMENT_PROPERTIES[rel.predicate], URIRef(document_iri(self.base, str(rel.value)))
         else:
             prop = VALUE_PROPERTIES.get(rel.predicate, KG[rel.predicate])
             obj = yield from self._value(statement, rel.predicate, rel.value)

@@ -1,0 +1,61 @@
+"""Splitting the seed newspaper page into articles by headline and byline structure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.document import Source
+from kg.read.articles import split_articles
+
+SEED = Path(__file__).resolve().parents[1] / "seeds" / "zhuzhou-daily-2021-12.txt"
+
+
+@pytest.fixture(scope="module")
+def articles() -> list[Source]:
+    text = SEED.read_text(encoding="utf-8")
+    return split_articles(Source("seeds/zhuzhou-daily-2021-12.txt", text, path="seeds/zhuzhou-daily-2021-12.txt"))
+
+
+def test_seed_page_has_six_articles_with_titles(articles: list[Source]) -> None:
+    assert [a.title for a in articles] == [
+        "株洲经开区全力开展“学党史、当先锋——我为群众办实事”实践活动",
+        "株洲万达广场将于23日开业",
+        "47项“民生100”指标提前完成任务",
+        "农村生活垃圾分类学习交流",
+        "云田镇集中整治环境卫生",
+        "鼓足干劲向前进——湖南省炎帝陵基金会办公室2021年工作见闻",
+    ]
+    assert [a.doc_id for a in articles] == [f"seeds/zhuzhou-daily-2021-12.txt#a{n}" for n in range(1, 7)]
+
+
+def test_article_metadata_from_bylines_and_layout(articles: list[Source]) -> None:
+    first, wanda, brief1, brief2, brief3, special = articles
+    assert first.metadata["subtitle"] == "学史力行,切实解决群众“急难愁盼”"
+    assert first.metadata["publication"] == "株洲日报·掌上株洲"
+    assert first.metadata["authors"] == "记者:李逸峰;通讯员:文石金,李波,雷莹,甘敏;摄影:谷月英"
+    assert wanda.metadata["authors"] == "记者:李逸峰;通讯员:李琼璞,明越"
+    assert brief1.metadata["column"] == brief2.metadata["column"] == brief3.metadata["column"] == "新闻集装箱"
+    assert brief1.metadata["authors"] == "作者:甘敏,叶金涛"
+    assert brief3.metadata["authors"] == "作者:董财,汤帅"
+    assert special.metadata["column"] == "专版" and special.metadata["authors"] == "通讯员:葛炎"
+    assert all(a.date == "2021-12" for a in articles)  # from the file name when no --date is given
+
+
+def test_articles_are_slices_of_the_page(articles: list[Source]) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    for a in articles:
+        offset = int(a.metadata["offset"])
+        assert text[offset: offset + len(a.text)] == a.text
+    # section headings inside the feature stay in it
+    assert "三级联动 实地走访“有速度”" in articles[0].text and "回应期盼 解决问题“有温度”" in articles[0].text
+    assert articles[1].text.rstrip().endswith("政务服务保障。")
+
+
+def test_single_article_and_plain_text_are_unchanged() -> None:
+    one = Source("x.txt", "株洲万达广场将于23日开业\n\n"
+                          "株洲日报·掌上株洲讯(记者/李逸峰) 12月15日,工人师傅正在施划车位线。")
+    assert split_articles(one) == [one]
+    plain = Source("y.txt", "这是一段没有标题的文字。第二句。")
+    assert split_articles(plain) == [plain]
