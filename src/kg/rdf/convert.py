@@ -152,6 +152,12 @@ class DocumentConverter:
         if self.now is not None:
             yield node, PROV.generatedAtTime, Literal(self.now.astimezone(UTC).isoformat(),
                                                       datatype=XSD.dateTime)
+        # Reader metadata with a schema.org home (kg.read: SogouCS url, JSON Lines and HTML meta publisher/url).
+        url = doc.metadata.get("url", "")
+        if url.startswith(("http://", "https://")) and not any(c in url for c in ' <>"{}|\\^`\n\t'):
+            yield node, SCHEMA.url, URIRef(url)
+        if doc.metadata.get("publisher"):
+            yield node, SCHEMA.publisher, Literal(doc.metadata["publisher"], lang="zh")
         for key, value in sorted(doc.metadata.items()):
             yield node, KG.metadata, Literal(f"{key}={value}")
 

@@ -1,5 +1,13 @@
-"""Stage 1: files and directories to decoded Sources, with problems reported instead of raised."""
+"""Stage 1: files, directories and stdin to decoded Sources, with problems reported instead of raised.
 
-from kg.read.files import ReadProblem, read_sources
+Encodings are detected (:mod:`kg.read.decode`), formats sniffed and split into documents (:mod:`kg.read.formats`,
+:mod:`kg.read.html`), plain-text pages split into their articles (:mod:`kg.read.articles`, unless ``lines`` or
+``articles=False``); :func:`read_sources` is the one entry point the build and ``kg extract`` use.
+"""
 
-__all__ = ["ReadProblem", "read_sources"]
+from kg.read.decode import Decoded, decode_bytes
+from kg.read.files import Inputs, ReadOptions, ReadProblem, ReadStats, ReadWarning, read_bytes, read_sources
+from kg.read.formats import FORMATS, JsonFields
+
+__all__ = ["FORMATS", "Decoded", "Inputs", "JsonFields", "ReadOptions", "ReadProblem", "ReadStats", "ReadWarning",
+           "decode_bytes", "read_bytes", "read_sources"]

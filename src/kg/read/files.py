@@ -1,20 +1,34 @@
-"""Reading input files into Sources, one bad file never stopping the rest.
+"""Reading inputs into Sources, one bad file never stopping the rest.
 
-Problems are returned as values (:class:`ReadProblem`) rather than raised, so that a batch can carry on and report
-every skipped file at the end with the reason.
+Problems are returned as values (:class:`ReadProblem`: the file produced nothing, and why) rather than raised, so a
+batch carries on and reports every skipped file at the end.  Damage that still left text (replaced bytes, a bad JSON
+line, a record without content) is a warning: delivered to ``ReadOptions.on_warning`` as it happens and counted in
+``ReadOptions.stats`` for the end-of-batch summary.
+
+A file is decoded (:mod:`kg.read.decode`), its format chosen (``--format-in``, else sniffed from content and suffix),
+and split into articles by the reader for that format (:mod:`kg.read.formats`, :mod:`kg.read.html`).  Document ids
+are the path relative to the working directory, plus ``#key`` for inputs holding many documents (``#L12`` for line
+12, ``#<docno>`` for SogouCS, ``#<id>`` for JSON Lines), so they are stable across runs and machines.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from kg.document import Source
+from kg.read.decode import binary_kind, decode_bytes, looks_binary_text, normalise_encoding
+from kg.read.formats import FORMATS, JsonFields, Parsed, read_jsonl, read_sogou, read_text, sniff_format
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 BINARY_SNIFF = 8192
+STDIN = "-"
+STDIN_ID = "stdin"
 
 
 @dataclass(frozen=True)
@@ -28,6 +42,86 @@ class ReadProblem:
         return f"{self.path}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class ReadWarning:
+    """Something lost or odd in a file that still produced documents (``path: message``)."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass
+class ReadStats:
+    """Counts for the end-of-batch summary; filled in as :func:`read_sources` goes."""
+
+    files_read: int = 0
+    documents: int = 0
+    excluded: int = 0
+    problems: list[ReadProblem] = field(default_factory=list)
+    warnings: list[ReadWarning] = field(default_factory=list)
+    encodings: dict[str, int] = field(default_factory=dict)
+    formats: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """``3 file(s) read (2 gb18030, 1 utf-8; 1 sogou, 2 text), 402 document(s), 1 skipped, 2 warning(s)``."""
+        detail = []
+        if self.encodings:
+            detail.append(", ".join(f"{n} {name}" for name, n in sorted(self.encodings.items())))
+        if self.formats:
+            detail.append(", ".join(f"{n} {name}" for name, n in sorted(self.formats.items())))
+        text = f"{self.files_read} file(s) read"
+        if detail:
+            text += f" ({'; '.join(detail)})"
+        text += f", {self.documents} document(s), {len(self.problems)} skipped, {len(self.warnings)} warning(s)"
+        if self.excluded:
+            text += f", {self.excluded} excluded by --include/--exclude"
+        return text
+
+
+@dataclass
+class ReadOptions:
+    """How to read a batch.  Every field has the default that ``kg build PATH`` uses.
+
+    ``encoding``: force a codec instead of detecting.  ``input_format``: one of :data:`FORMATS`.  ``include`` /
+    ``exclude``: glob patterns matched against the file name and its path relative to the directory walked (only
+    for files found in directories; a file named on the command line is always read).  ``json``: JSON Lines field
+    names.  ``articles``: split a plain-text page into its articles (:mod:`kg.read.articles`; never for
+    ``lines``, and never for SogouCS, JSON Lines or HTML, whose records are articles already).  ``stdin``: where
+    ``-`` reads from (tests pass a BytesIO).
+    """
+
+    encoding: str | None = None
+    input_format: str = "auto"
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    json: JsonFields = field(default_factory=JsonFields)
+    articles: bool = True
+    stdin: BinaryIO | None = None
+    on_warning: Callable[[ReadWarning], None] | None = None
+    stats: ReadStats | None = None
+
+    def __post_init__(self) -> None:
+        if self.input_format not in FORMATS:
+            raise ValueError(f"unknown input format {self.input_format!r}; expected one of {', '.join(FORMATS)}")
+        if self.encoding:
+            normalise_encoding(self.encoding)  # LookupError now rather than once per file
+
+
+class Inputs(list):
+    """Paths together with the options to read them with.
+
+    It exists so that callers that pass paths through to :func:`read_sources` without knowing about reading options
+    (``kg.build.build``) still honour them: ``read_sources(Inputs(paths, options))`` uses ``options``.
+    """
+
+    def __init__(self, paths: Iterable[str | Path], options: ReadOptions) -> None:
+        super().__init__(paths)
+        self.options = options
+
+
 def _doc_id(path: Path) -> str:
     """A stable id: the path relative to the working directory when inside it, POSIX separators."""
     try:
@@ -37,56 +131,179 @@ def _doc_id(path: Path) -> str:
     return rel.as_posix()
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | ReadProblem]:
-    """Files named or found below directories (sorted, hidden entries skipped), or a problem per bad path."""
+def _matches(patterns: tuple[str, ...], rel: str) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def iter_files(paths: Iterable[str | Path], options: ReadOptions | None = None) -> Iterator[Path | ReadProblem]:
+    """Files named, or found below directories (sorted, recursive), or a problem per bad path.
+
+    Inside directories, hidden files and directories are skipped with a problem naming them (one per hidden
+    directory, not per file in it), and include/exclude globs apply.  ``-`` is passed through for stdin.
+    """
+    options = options or ReadOptions()
     for raw in paths:
+        if str(raw) == STDIN:
+            yield Path(STDIN)
+            continue
         path = Path(raw)
         if not path.exists():
             yield ReadProblem(str(raw), "no such file or directory")
         elif path.is_dir():
             found = False
             for dirpath, dirnames, filenames in os.walk(path):
+                for hidden in sorted(d for d in dirnames if d.startswith(".")):
+                    yield ReadProblem(str(Path(dirpath) / hidden), "hidden directory, not read")
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in sorted(filenames):
-                    if not name.startswith("."):
-                        found = True
-                        yield Path(dirpath) / name
+                    file = Path(dirpath) / name
+                    if name.startswith("."):
+                        yield ReadProblem(str(file), "hidden file, not read")
+                        continue
+                    rel = file.relative_to(path).as_posix()
+                    if (options.include and not _matches(options.include, rel)) or _matches(options.exclude, rel):
+                        if options.stats is not None:
+                            options.stats.excluded += 1
+                        continue
+                    found = True
+                    yield file
             if not found:
-                yield ReadProblem(str(raw), "directory holds no files")
+                yield ReadProblem(str(raw), "directory holds no files to read")
         elif path.is_file():
             yield path
         else:
             yield ReadProblem(str(raw), "not a regular file")
 
 
-def decode(data: bytes, path: str) -> str:
-    """UTF-8 text (a BOM is dropped); anything else is a clear error naming the first bad byte."""
-    if b"\0" in data[:BINARY_SNIFF]:
-        raise ValueError("binary file (contains NUL bytes), not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not valid UTF-8 at byte {exc.start}: {exc.reason}") from exc
+def decode(data: bytes, path: str, encoding: str | None = None) -> str:
+    """Text of ``data`` (kept for callers of the first version; :func:`decode_bytes` also reports damage)."""
+    kind = binary_kind(data)
+    if kind:
+        raise ValueError(f"{kind}, not text")
+    return decode_bytes(data, encoding).text
 
 
-def read_sources(paths: Iterable[str | Path], *, lines: bool = False, date: str = "") -> Iterator[Source | ReadProblem]:
-    """Sources for every readable input; with ``lines`` every non-empty line is its own document."""
-    for item in iter_files(paths):
+def parse_text(text: str, fmt: str, *, lines: bool = False, json_fields: JsonFields | None = None) -> Parsed:
+    """The articles in decoded ``text`` of format ``fmt`` (not "auto"); never raises on bad content."""
+    if fmt == "sogou":
+        return read_sogou(text)
+    if fmt == "jsonl":
+        return read_jsonl(text, json_fields)
+    if fmt == "html":
+        from kg.read.html import read_html
+
+        return read_html(text)
+    return read_text(text, lines=lines)
+
+
+def read_bytes(data: bytes, name: str, *, lines: bool = False, date: str = "", doc_id: str | None = None,
+               options: ReadOptions | None = None) -> list[Source | ReadProblem | ReadWarning]:
+    """Everything one input yields, in order: Sources, warnings, or a single problem.
+
+    ``date`` is the fallback publication date for documents whose own metadata (Sogou URL, JSON field, HTML meta)
+    gives none.
+    """
+    options = options or ReadOptions()
+    kind = binary_kind(data)
+    if kind:
+        return [ReadProblem(name, f"{kind}, not text; skipped")]
+    decoded = decode_bytes(data, options.encoding)
+    out: list[Source | ReadProblem | ReadWarning] = []
+    if decoded.warning():
+        out.append(ReadWarning(name, decoded.warning()))
+    if looks_binary_text(decoded.text):
+        return [ReadProblem(name, f"binary data (mostly undecodable as {decoded.encoding}), not text; skipped")]
+    text = decoded.text
+    if not text.strip():
+        return [ReadProblem(name, "file is empty")]
+    fmt = options.input_format
+    if fmt == "auto":
+        fmt = sniff_format(text[:8192], Path(name).suffix if name != STDIN else "")
+    parsed = parse_text(text, fmt, lines=lines, json_fields=options.json)
+    base = doc_id if doc_id is not None else name
+    out.extend(ReadWarning(name, message) for message in parsed.warnings)
+    if not parsed.articles:
+        reasons = "; ".join(parsed.warnings[:3]) or "no documents"
+        return [ReadProblem(name, f"no documents in {fmt} input ({reasons})")]
+    for article in parsed.articles:
+        source = Source(doc_id=f"{base}#{article.key}" if article.key else base, text=article.text, path=name,
+                        title=article.title, date=article.date or date, metadata=article.metadata)
+        if fmt == "text" and not lines and options.articles:
+            out.extend(_split_articles(source))
+        else:
+            out.append(source)
+    if options.stats is not None:
+        options.stats.encodings[decoded.encoding] = options.stats.encodings.get(decoded.encoding, 0) + 1
+        options.stats.formats[fmt] = options.stats.formats.get(fmt, 0) + 1
+    return out
+
+
+def read_sources(paths: Iterable[str | Path], *, lines: bool = False, date: str = "",
+                 options: ReadOptions | None = None, **overrides) -> Iterator[Source | ReadProblem]:
+    """Sources for every readable input; with ``lines`` every non-empty line of plain text is its own document.
+
+    ``options`` (or the options carried by an :class:`Inputs`) say how to read; keyword ``overrides`` set single
+    :class:`ReadOptions` fields (``read_sources(paths, encoding="gbk")``).  Warnings go to ``options.on_warning`` and
+    ``options.stats``, never into the yielded stream, so callers written for Source | ReadProblem keep working.
+    Any unexpected error while reading one file becomes a problem for that file: a batch never stops on one input.
+    """
+    if options is None:
+        options = paths.options if isinstance(paths, Inputs) else ReadOptions()
+    if overrides:
+        options = replace(options, **overrides)
+    stats = options.stats
+    stdin_used = False
+    for item in iter_files(paths, options):
         if isinstance(item, ReadProblem):
+            if stats is not None:
+                stats.problems.append(item)
             yield item
             continue
-        try:
-            text = decode(item.read_bytes(), str(item))
-        except (OSError, ValueError) as exc:
-            yield ReadProblem(str(item), str(exc))
-            continue
-        doc_id = _doc_id(item)
-        if not text.strip():
-            yield ReadProblem(str(item), "file is empty")
-            continue
-        if lines:
-            for number, line in enumerate(text.splitlines(), start=1):
-                if line.strip():
-                    yield Source(doc_id=f"{doc_id}#L{number}", text=line, path=str(item), date=date)
+        if str(item) == STDIN:
+            if stdin_used:
+                results: list[Source | ReadProblem | ReadWarning] = [ReadProblem(STDIN, "stdin named twice")]
+            else:
+                stdin_used = True
+                stream = options.stdin if options.stdin is not None else sys.stdin.buffer
+                results = _guarded(lambda s=stream: read_bytes(s.read(), STDIN, lines=lines, date=date,
+                                                               doc_id=STDIN_ID, options=options), STDIN)
         else:
-            yield Source(doc_id=doc_id, text=text, path=str(item), date=date)
+            results = _guarded(lambda p=item: read_bytes(p.read_bytes(), str(p), lines=lines, date=date,
+                                                         doc_id=_doc_id(p), options=options), str(item))
+        if stats is not None and not any(isinstance(r, ReadProblem) for r in results):
+            stats.files_read += 1
+        for result in results:
+            if isinstance(result, ReadWarning):
+                if stats is not None:
+                    stats.warnings.append(result)
+                if options.on_warning is not None:
+                    options.on_warning(result)
+                continue
+            if stats is not None:
+                if isinstance(result, ReadProblem):
+                    stats.problems.append(result)
+                else:
+                    stats.documents += 1
+            yield result
+
+
+def _split_articles(source: Source) -> list[Source]:
+    """A newspaper page as its articles (``path#a1`` …); the page unchanged when it holds fewer than two."""
+    try:
+        from kg.read.articles import split_articles
+    except ImportError:  # the splitter is optional: without it a page is one document, as before
+        return [source]
+    return list(split_articles(source))
+
+
+def _guarded(read: Callable[[], list[Source | ReadProblem | ReadWarning]],
+             name: str) -> list[Source | ReadProblem | ReadWarning]:
+    try:
+        return read()
+    except OSError as exc:
+        return [ReadProblem(name, exc.strerror or str(exc))]
+    except MemoryError:
+        return [ReadProblem(name, "too large to read into memory")]
+    except Exception as exc:  # one bad input must not stop the batch; the fuzz tests find the causes
+        return [ReadProblem(name, f"could not be read ({type(exc).__name__}: {str(exc)[:120]})")]
