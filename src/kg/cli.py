@@ -30,43 +30,6 @@ def _date(value: str) -> str:
     return value
 
 
-def _read_arguments(p: argparse.ArgumentParser) -> None:
-    """Options for reading input, shared by build and extract (see kg.read.ReadOptions)."""
-    from kg.read import FORMATS
-
-    g = p.add_argument_group("reading input (PATH may be - for stdin)")
-    g.add_argument("--encoding", default=None, help="force an encoding (gbk, gb18030, big5, utf-16…); default: detect")
-    g.add_argument("--format-in", choices=FORMATS, default="auto",
-                   help="input format; default auto: SogouCS XML, HTML, JSON Lines or text, sniffed per file")
-    g.add_argument("--include", action="append", default=[], metavar="GLOB",
-                   help="in directories, read only files matching (name or relative path; repeatable)")
-    g.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="in directories, skip matching files")
-    g.add_argument("--text-field", default="", help="JSON Lines: key of the text (default: text, content or body)")
-    g.add_argument("--title-field", default="", help="JSON Lines: key of the title (default: title or headline)")
-    g.add_argument("--date-field", default="", help="JSON Lines: key of the publication date (default: date, time…)")
-    g.add_argument("--id-field", default="", help="JSON Lines: key of a record id used in document ids (default: id)")
-    g.add_argument("--meta-field", action="append", default=[], metavar="KEY",
-                   help="JSON Lines: also keep this key as document metadata (repeatable; * keeps all)")
-    g.add_argument("--strict", action="store_true",
-                   help="exit 1 when any input was skipped or damaged (default: only when nothing was read)")
-
-
-def _read_options(args: argparse.Namespace, command: str):
-    """ReadOptions from the shared reading arguments; warnings are printed as they happen."""
-    from kg.read import JsonFields, ReadOptions, ReadStats
-
-    def warn(warning: object) -> None:
-        print(f"kg {command}: warning: {warning}", file=sys.stderr)
-
-    fields = JsonFields(text=args.text_field, title=args.title_field, date=args.date_field, id=args.id_field,
-                        metadata=tuple(args.meta_field))
-    try:
-        return ReadOptions(encoding=args.encoding, input_format=args.format_in, include=tuple(args.include),
-                           exclude=tuple(args.exclude), json=fields, on_warning=warn, stats=ReadStats())
-    except LookupError:
-        raise CliError(f"unknown encoding {args.encoding!r}") from None
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kg", description="Build an RDF knowledge graph from Chinese news text.")
     parser.add_argument("--version", action="version", version=f"kg {__version__}")
@@ -87,14 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--base", default=DEFAULT_BASE, help=f"base IRI for minted entities (default {DEFAULT_BASE})")
     p.add_argument("--force", action="store_true", help="rebuild documents even when they are unchanged")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-    _read_arguments(p)
 
     p = command("extract", "Extract entities and relations and print them as JSON Lines (no store).", store=False)
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--lines", action="store_true", help="every line is a separate document")
     p.add_argument("--date", type=_date, default=None, help="publication date YYYY-MM-DD")
     p.add_argument("--format", choices=["jsonl"], default="jsonl")
-    _read_arguments(p)
 
     p = command("query", "Run a SPARQL query (text or a .rq file) against the store.")
     p.add_argument("query", help="SPARQL query text, or a path to a .rq file")
@@ -125,19 +86,6 @@ def _parser() -> argparse.ArgumentParser:
 
     command("stats", "Count documents, entities by type, relations and triples.")
 
-    p = command("import", "Load RDF files (Turtle, N-Triples, TriG, N-Quads, JSON-LD) into the store; each graph in "
-                "a file replaces the store's graph of that name.")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--format", choices=["turtle", "nt", "trig", "nquads", "jsonld"], default=None,
-                   help="input format (default: from the file extension)")
-    p.add_argument("--graph", default=None, help="named graph for a file's default-graph triples "
-                   "(default: <base>graph/import/FILENAME)")
-    p.add_argument("--base", default=DEFAULT_BASE, help=f"base IRI (default {DEFAULT_BASE})")
-
-    p = command("remove", "Delete documents (by document id, e.g. seeds/page.txt, which also removes its articles "
-                "seeds/page.txt#N) and everything only they asserted.")
-    p.add_argument("docs", nargs="+", metavar="DOC")
-
     p = command("validate", "Check the store against the SHACL shapes (ontology/shapes.ttl); exit 1 on any violation.")
     p.add_argument("--max", type=int, default=50, help="print at most this many violations (default 50)")
     return parser
@@ -162,9 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from kg.build import build
-    from kg.read import Inputs, ReadProblem
-
-    options = _read_options(args, "build")
+    from kg.read import ReadProblem
 
     shown = {"n": 0}
     tty = sys.stderr.isatty()
@@ -177,19 +123,15 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"\rkg build: {shown['n']} document(s) read", end="", file=sys.stderr, flush=True)
 
     with open_store(args.store) as store:
-        report = build(store, Inputs(args.paths, options), base=args.base, lines=args.lines, date=args.date or "",
-                       force=args.force, progress=progress)
+        report = build(store, args.paths, base=args.base, lines=args.lines, date=args.date or "", force=args.force,
+                       progress=progress)
         if tty and not args.quiet:
             print(file=sys.stderr)
         print(f"kg build: {report.summary()}; store {args.store} holds {len(store)} triples", file=sys.stderr)
     for problem in report.problems:
         print(f"kg build: skipped {problem}", file=sys.stderr)
-    print(f"kg build: {options.stats.summary()}", file=sys.stderr)
     if not report.built and not report.unchanged:
         print("kg build: error: nothing could be built", file=sys.stderr)
-        return EXIT_FAILURE
-    if args.strict and (options.stats.problems or options.stats.warnings):
-        print("kg build: error: --strict and some input was skipped or damaged", file=sys.stderr)
         return EXIT_FAILURE
     return EXIT_OK
 
@@ -199,10 +141,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from kg.read import ReadProblem, read_sources
 
     extractor = Extractor()
-    options = _read_options(args, "extract")
     produced = 0
     problems = []
-    for item in read_sources(args.paths, lines=args.lines, date=args.date or "", options=options):
+    for item in read_sources(args.paths, lines=args.lines, date=args.date or ""):
         if isinstance(item, ReadProblem):
             problems.append(item)
             print(f"kg extract: skipped {item}", file=sys.stderr)
@@ -211,9 +152,6 @@ def cmd_extract(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
         produced += 1
     sys.stdout.flush()
-    print(f"kg extract: {options.stats.summary()}", file=sys.stderr)
-    if args.strict and (options.stats.problems or options.stats.warnings):
-        return EXIT_FAILURE
     return EXIT_OK if produced else EXIT_FAILURE
 
 
@@ -273,23 +211,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
-    from kg.viz import entity_graph, focus, render_html, top_nodes
+    from kg.viz import static_explorer
 
+    if args.max_nodes < 1:
+        raise CliError("--max-nodes must be at least 1")
     with _open_existing(args.store) as store:
-        graph = entity_graph(store)
-    if args.focus:
         try:
-            graph = focus(graph, args.focus, args.hops)
+            page, entities, links = static_explorer(store, focus=args.focus, hops=args.hops,
+                                                    max_nodes=args.max_nodes)
         except KeyError:
             raise CliError(f"no entity labelled {args.focus!r} in the store") from None
-    total = graph.number_of_nodes()
-    graph = top_nodes(graph, args.max_nodes)
-    notice = ""
-    if total > graph.number_of_nodes():
-        notice = f"showing the {graph.number_of_nodes()} most central of {total} entities"
-    Path(args.output).write_text(render_html(graph, notice=notice), encoding="utf-8")
-    print(f"kg viz: wrote {args.output} ({graph.number_of_nodes()} entities, {graph.number_of_edges()} links)",
-          file=sys.stderr)
+    Path(args.output).write_text(page, encoding="utf-8")
+    print(f"kg viz: wrote {args.output} ({entities} entities, {links} links)", file=sys.stderr)
     return EXIT_OK
 
 
@@ -312,36 +245,6 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(f"{'relations' if name == 'Statement' else name:<12} {int(row['n'])}")
     print(f"{'graphs':<12} {graphs}")
     print(f"{'triples':<12} {triples}")
-    return EXIT_OK
-
-
-def cmd_import(args: argparse.Namespace) -> int:
-    from kg.export import import_file
-
-    total = 0
-    with open_store(args.store) as store:
-        for path in args.files:
-            report = import_file(store, path, fmt=args.format, graph=args.graph, base=args.base)
-            total += report.quads
-            print(f"kg import: {path}: {report.quads} quads in {len(report.graphs)} graph(s)", file=sys.stderr)
-        print(f"kg import: store {args.store} holds {len(store)} triples", file=sys.stderr)
-    return EXIT_OK
-
-
-def cmd_remove(args: argparse.Namespace) -> int:
-    from kg.build import remove_documents
-
-    missing = []
-    with _open_existing(args.store) as store:
-        for doc in args.docs:
-            removed = remove_documents(store, doc)
-            if not removed:
-                missing.append(doc)
-            for doc_id in removed:
-                print(f"kg remove: removed {doc_id}", file=sys.stderr)
-    if missing:
-        raise CliError(f"no document with id {', '.join(missing)} in store {args.store} (see: kg query "
-                       "'SELECT ?id WHERE { ?d <https://w3id.org/kgnews/ontology#docId> ?id }')")
     return EXIT_OK
 
 
