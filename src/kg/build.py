@@ -29,10 +29,13 @@ class BuildReport:
     built: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     problems: list[ReadProblem] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         parts = [f"{len(self.built)} document(s) built", f"{len(self.unchanged)} unchanged",
                  f"{len(self.problems)} skipped"]
+        if self.removed:
+            parts.append(f"{len(self.removed)} removed (no longer in their file)")
         return ", ".join(parts)
 
 
@@ -61,12 +64,14 @@ def build(store: GraphStore, paths: Iterable[str | Path], *, base: str = DEFAULT
     converter = DocumentConverter(base, now=datetime.now(UTC))
     report = BuildReport()
     load_ontology(store)
+    seen: dict[str, set[str]] = {}  # file id -> the document ids it yields now
     for item in read_sources(paths, lines=lines, date=date):
         if progress is not None:
             progress(item)
         if isinstance(item, ReadProblem):
             report.problems.append(item)
             continue
+        seen.setdefault(file_id(item.doc_id), set()).add(item.doc_id)
         key = build_key(item)
         if not force and stored_build_key(store, converter, item.doc_id) == key:
             report.unchanged.append(item.doc_id)
@@ -75,7 +80,18 @@ def build(store: GraphStore, paths: Iterable[str | Path], *, base: str = DEFAULT
         node = URIRef(document_iri(base, doc.doc))
         store.replace_graph(converter.graph(doc), converter.triples(doc), [(node, KG.buildKey, Literal(key))])
         report.built.append(item.doc_id)
+    # A changed file may yield fewer articles or lines than before: the documents it no longer yields go, so the
+    # store holds what the files hold now.  (Done last: a build killed before this point leaves them for the next.)
+    for doc_id, graph in sorted(stored_documents(store).items()):
+        if file_id(doc_id) in seen and doc_id not in seen[file_id(doc_id)]:
+            store.remove_graph(graph)
+            report.removed.append(doc_id)
     return report
+
+
+def file_id(doc_id: str) -> str:
+    """The id of the file a document came from: its id without the ``#article`` or ``#line`` fragment."""
+    return doc_id.split("#", 1)[0]
 
 
 def stored_documents(store: GraphStore) -> dict[str, str]:

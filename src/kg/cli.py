@@ -86,6 +86,19 @@ def _parser() -> argparse.ArgumentParser:
 
     command("stats", "Count documents, entities by type, relations and triples.")
 
+    p = command("import", "Load RDF files (Turtle, N-Triples, TriG, N-Quads, JSON-LD) into the store; each graph in "
+                "a file replaces the store's graph of that name.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--format", choices=["turtle", "nt", "trig", "nquads", "jsonld"], default=None,
+                   help="input format (default: from the file extension)")
+    p.add_argument("--graph", default=None, help="named graph for a file's default-graph triples "
+                   "(default: <base>graph/import/FILENAME)")
+    p.add_argument("--base", default=DEFAULT_BASE, help=f"base IRI (default {DEFAULT_BASE})")
+
+    p = command("remove", "Delete documents (by document id, e.g. seeds/page.txt, which also removes its articles "
+                "seeds/page.txt#N) and everything only they asserted.")
+    p.add_argument("docs", nargs="+", metavar="DOC")
+
     p = command("validate", "Check the store against the SHACL shapes (ontology/shapes.ttl); exit 1 on any violation.")
     p.add_argument("--max", type=int, default=50, help="print at most this many violations (default 50)")
     return parser
@@ -245,6 +258,38 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(f"{'relations' if name == 'Statement' else name:<12} {int(row['n'])}")
     print(f"{'graphs':<12} {graphs}")
     print(f"{'triples':<12} {triples}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from kg.export import import_file
+
+    total = 0
+    with open_store(args.store) as store:
+        for path in args.files:
+            report = import_file(store, path, fmt=args.format, graph=args.graph, base=args.base)
+            total += report.quads
+            print(f"kg import: {path}: {report.quads} quads in {len(report.graphs)} graph(s)", file=sys.stderr)
+        print(f"kg import: store {args.store} holds {len(store)} triples", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from kg.build import remove_documents
+
+    missing = []
+    if ":" not in args.store and not Path(args.store).exists():
+        raise CliError(f"store {args.store} does not exist")
+    with open_store(args.store) as store:
+        for doc in args.docs:
+            removed = remove_documents(store, doc)
+            if not removed:
+                missing.append(doc)
+            for doc_id in removed:
+                print(f"kg remove: removed {doc_id}", file=sys.stderr)
+    if missing:
+        raise CliError(f"no document with id {', '.join(missing)} in store {args.store} (see: kg query "
+                       "'SELECT ?id WHERE { ?d <https://w3id.org/kgnews/ontology#docId> ?id }')")
     return EXIT_OK
 
 

@@ -61,11 +61,14 @@ class OxigraphStore(GraphStore):
         body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
         try:
             self._store.update(f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}")
-        except (OSError, SyntaxError) as exc:
+        except (OSError, SyntaxError, RuntimeError) as exc:
             raise StoreError(f"cannot write graph {graph} to {self.description}: {exc}") from exc
 
     def remove_graph(self, graph: str) -> None:
-        self._store.update(f"DROP SILENT GRAPH <{graph}>")
+        try:
+            self._store.update(f"DROP SILENT GRAPH <{graph}>")
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"cannot remove graph {graph} from {self.description}: {exc}") from exc
 
     def graphs(self) -> list[str]:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
