@@ -2,6 +2,8 @@
 
 Recognisers are small and independent (the spaCy idea of pipeline components): each proposes ``Mention`` candidates
 with the name of the rule that found it, and :func:`resolve_overlaps` keeps a consistent, non-overlapping set.
+Every rule works from generic evidence (head words, list structure, quotes, bylines, jieba's tags), never from a
+list of particular names.
 """
 
 from __future__ import annotations
@@ -9,24 +11,51 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+import jieba
+
 from kg.document import Mention
-from kg.extract.lexicon import NOT_NAMES, NOT_PERSON, POST_TITLES, SUFFIXES_BY_TYPE, SURNAMES
+from kg.extract.gazetteer import find_divisions, is_division
+from kg.extract.lexicon import (
+    AGENCY_FUNCTION_WORDS,
+    HONORIFICS,
+    LIST_LEADERS,
+    NOT_HEADS,
+    NOT_NAMES,
+    NOT_PERSON,
+    ORGAN_WORDS,
+    POST_TITLES,
+    SUFFIXES_BY_TYPE,
+    SURNAMES,
+    TRIGGER_VERBS,
+)
 from kg.extract.tokens import Token
 
 Recogniser = Callable[[str, list[Token]], Iterable[Mention]]
 
 MAX_NAME_CHARS = 24
-# POS tags of tokens that may stand inside a compound name before its head word.
-NAME_PARTS = {"ns", "nr", "nrt", "nrfg", "nt", "nz", "n", "nw", "j", "eng", "ng", "an", "vn", "b", "f", "s", "m",
-              "l", "i", "x"}
-# Words that never stand inside a name even when tagged as nouns.
-BREAKERS = set("的和与及或在对向把被从为将等了是着过也都而并")
-PUNCT = re.compile(r"[\s，。、；：！？,.;:!?“”‘’\"'（）()《》〈〉【】\[\]…—\-/·]")
+MAX_NAME_TOKENS = 8
+# POS tags of tokens that may stand inside a compound name before its head word, by the head's entity type.
+_NOUNISH = {"ns", "nr", "nrt", "nrfg", "nt", "nz", "n", "nw", "j", "eng", "ng", "an", "s", "f", "zg", "z"}
+_PARTS = {
+    "Agency": _NOUNISH | {"vn"},
+    "Place": _NOUNISH,
+    "Project": _NOUNISH | {"vn", "v", "a"},
+    "Event": _NOUNISH | {"vn", "v", "a"},
+}
+# Single characters that never stand inside a name.
+BREAKERS = set("的和与及或在对向把被从为将等了是着过也都而并暨")
+PUNCT = re.compile(r"[\s，。、；：！？,.;:!?“”‘’\"'（）()《》〈〉【】\[\]…—\-/·+&*=|~#%<>{}]")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+_MEASURE_WORDS = set("个批项名位件次场届期家所条种类部台辆架只头匹张本份座栋层户人元万亿多余些")
+_NOT_NAME_START = set("一二三四五六七八九十两几各每这那该本全此其某多")
+_ORDINAL = re.compile(r"^(第.+|.*[届年期次])$")
+_PROPER = {"ns", "nr", "nrt", "nrfg", "nz", "nt", "eng", "j"}
+# Head words of projects and events: a name does not run on past one of them ("项目量身定制验收计划").
+_INNER_HEADS = {w for t in ("Project", "Event") for w in SUFFIXES_BY_TYPE[t] if len(w) >= 2}
 
 
-def _suffix_type(word: str) -> tuple[str, str] | None:
-    """The entity type and head word a token ends with, longest head word first across all types."""
+def suffix_type(word: str) -> tuple[str, str] | None:
+    """The entity type and head word a word ends with, the longest head word across all types winning."""
     best: tuple[str, str] | None = None
     for type_name, suffixes in SUFFIXES_BY_TYPE.items():
         for suffix in suffixes:
@@ -36,100 +65,310 @@ def _suffix_type(word: str) -> tuple[str, str] | None:
     return best
 
 
+def _may_extend(prev: Token, following: Token | None, type_name: str) -> bool:
+    """Whether ``prev`` can stand inside a name of ``type_name`` just before the part already taken."""
+    word = prev.word
+    if PUNCT.fullmatch(word[-1]) or word in BREAKERS or word in TRIGGER_VERBS or word in POST_TITLES:
+        return False
+    if word.startswith(("该", "全", "各", "本", "我", "其", "这", "那", "此", "每")) and len(word) <= 2:
+        return False
+    if type_name in {"Event", "Project"} and word in _INNER_HEADS:
+        return False
+    if len(word) == 1 and CJK.match(word) and prev.pos in {"x", "ng", "zg", "g", "tg", "vg"}:
+        return True  # a single character jieba could not place: part of a rare name (洙|江街道)
+    if prev.pos == "m" or word == "届":
+        if type_name in {"Place", "Agency"}:
+            return word.startswith("第") and len(word) >= 2  # 第一中学, never 2012年深港
+        if word in {"届", "年"}:
+            return True
+        if len(word) >= 2 and _ORDINAL.match(word):
+            return True
+        is_number = re.fullmatch(r"\d+|[一二三四五六七八九十百]+", word) is not None
+        return is_number and following is not None and following.word[:1] in {"届", "年", "期"}
+    if prev.pos == "q" and len(word) == 1:
+        return word not in _MEASURE_WORDS and type_name != "Agency"
+    if prev.pos == "v" and type_name == "Agency":
+        return word in AGENCY_FUNCTION_WORDS
+    if prev.pos not in _PARTS[type_name]:
+        return False
+    return bool(CJK.search(word)) or prev.pos == "eng"
+
+
+def extend_left(tokens: list[Token], last: int, end: int, type_name: str) -> int:
+    """Start offset of the longest name ending at ``end`` whose left part ends with ``tokens[last]``."""
+    start = tokens[last + 1].start if last + 1 < len(tokens) else end
+    count = 0
+    j = last
+    while j >= 0 and count < MAX_NAME_TOKENS:
+        prev = tokens[j]
+        following = tokens[j + 1] if j + 1 < len(tokens) else None
+        if end - prev.start > MAX_NAME_CHARS or not _may_extend(prev, following, type_name):
+            break
+        start = prev.start
+        count += 1
+        j -= 1
+    return start
+
+
+def _acceptable(name: str, suffix: str, bare_head: bool = False) -> bool:
+    """A candidate name is not a listed generic word, has a body of two characters or more before its head word,
+    and (for a bare one-character head such as 办 standing alone as a token) a body of three or more."""
+    body = name[: len(name) - len(suffix)]
+    if name in NOT_NAMES or len(name) < 2:
+        return False
+    if name[0].isdigit() and not re.match(r"(19|20)\d\d年", name):
+        return False  # 2012年深港地铁圈高峰论坛 is a name; 24项通办 is not
+    if name in ORGAN_WORDS:
+        return True
+    if not CJK.search(body) and not re.search(r"[A-Za-z0-9]", body):
+        return False
+    if len(body) < 2 or (bare_head and len(suffix) == 1 and len(body) < 3):
+        return False
+    return not (body and body[-1].isdigit() and suffix not in {"路", "线", "号"})
+
+
+def _looks_named(tokens: list[Token], first: int, last: int, type_name: str) -> bool:
+    """Projects and events need evidence of being a particular one, not a generic noun phrase (重点项目, 相亲活动):
+    a proper-noun token, a number or ordinal, or (events) a long specific description."""
+    span = tokens[first: last + 1]
+    if type_name == "Agency":
+        head = span[-1]
+        return len(span) >= 3 or suffix_type(head.word) is None or head.word != suffix_type(head.word)[1] \
+            or any(t.pos in _PROPER for t in span[:-1]) or sum(len(t.word) for t in span) >= 5
+    if type_name not in {"Project", "Event"}:
+        return True
+    if any(t.pos in _PROPER or re.search(r"\d", t.word) or _ORDINAL.match(t.word) for t in span[:-1]):
+        return True
+    chars = sum(len(t.word) for t in span)
+    return type_name == "Event" and len(span) >= 4 and chars >= 7
+
+
 def suffix_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
-    """Compound names closed by a head word: extend left from the head over name-like tokens."""
+    """Compound names closed by a head word: extend left from the head over tokens that can stand in a name."""
     for i, tok in enumerate(tokens):
-        found = _suffix_type(tok.word)
+        found = suffix_type(tok.word)
         if found is None:
             continue
         type_name, suffix = found
-        if tok.word != suffix and tok.pos.startswith(("v", "l", "d", "a", "p", "c", "r")):
-            continue  # 出席会议 is a verb phrase, not a name ending in 会议
-        start = tok.start
-        j = i - 1
-        parts = 1
-        while j >= 0 and parts < 6:
-            prev = tokens[j]
-            if (prev.pos not in NAME_PARTS or PUNCT.fullmatch(prev.word[-1]) or prev.word in BREAKERS
-                    or (not CJK.search(prev.word) and prev.pos not in {"eng", "m"})
-                    or tok.end - prev.start > MAX_NAME_CHARS):
-                break
-            if prev.word.startswith("该") or prev.word in {"全", "各", "本", "我", "其"}:
-                break
-            if (prev.pos in {"nr", "nrfg", "nrt"} and _suffix_type(prev.word) is None) or prev.word in POST_TITLES:
-                break  # a person or a post title ends the name before it: 厅长李明 | 出席…
-            start = prev.start
-            parts += 1
-            j -= 1
+        if tok.word != suffix:
+            if tok.pos.startswith(("v", "l", "d", "a", "p", "c", "r", "u", "m", "q")) and tok.word not in ORGAN_WORDS:
+                continue  # 出席会议 is a verb phrase, not a name ending in 会议
+            if any(tok.word.endswith(w) for w in NOT_HEADS):
+                continue  # 干部 ends in 部 but is not an office
+        start = extend_left(tokens, i - 1, tok.end, type_name)
+        first = next(k for k in range(i + 1) if tokens[k].start >= start)
         name = text[start:tok.end]
-        body = name[: len(name) - len(suffix)]
-        if name in NOT_NAMES or len(name) < 2 or not CJK.search(body):
-            continue
-        if len(suffix) == 1 and len(body) < 2:
-            continue
-        if (body and body[-1].isdigit()) or name[0].isdigit():
-            continue
-        yield Mention(start, tok.end, name, type_name, source="suffix")
+        if _acceptable(name, suffix, tok.word == suffix) and _looks_named(tokens, first, i, type_name):
+            yield Mention(start, tok.end, name, type_name, source="suffix")
+
+
+def _dictionary_frequency(word: str) -> int:
+    return int(jieba.dt.FREQ.get(word) or 0)
 
 
 def jieba_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
-    """Single-word names that jieba tags: people (nr with a surname), places (ns), organisations (nt)."""
+    """Single-word names that jieba tags, filtered by what its tags get wrong.
+
+    People: nr with a surname, and either out of jieba's vocabulary (names are found by its HMM) or a
+    three-character name in it (崔永元); jieba's dictionary tags two-character ordinary words such as 师傅 or
+    许可 as nr.  Places: ns only when the
+    gazetteer knows them.  Organisations: nt only when they end in an agency head word (党组织 does not).
+    """
     for tok in tokens:
         word = tok.word
         if tok.pos in {"nr", "nrfg"} and 2 <= len(word) <= 4 and word not in NOT_PERSON:
-            if word[:1] in SURNAMES or word[:2] in SURNAMES:
+            freq = _dictionary_frequency(word)
+            if (word[:1] in SURNAMES or word[:2] in SURNAMES) and suffix_type(word) is None \
+                    and not word.endswith(HONORIFICS) \
+                    and (freq == 0 or len(word) == 3):
                 yield Mention(tok.start, tok.end, word, "Person", source="jieba")
-        elif tok.pos == "ns" and len(word) >= 2 and word not in NOT_NAMES:
+        elif tok.pos == "ns" and len(word) >= 2 and word not in NOT_NAMES and is_division(word):
             yield Mention(tok.start, tok.end, word, "Place", source="jieba")
         elif tok.pos == "nt" and len(word) >= 2 and word not in NOT_NAMES:
-            yield Mention(tok.start, tok.end, word, "Agency", source="jieba")
+            found = suffix_type(word)
+            if found and found[0] == "Agency" and not any(word.endswith(w) for w in NOT_HEADS):
+                yield Mention(tok.start, tok.end, word, "Agency", source="jieba")
 
 
-_QUOTED = re.compile(r"“([^“”\n]{1,30})”")
+_QUOTED = re.compile(r"[“\"]([^“”\"\n]{1,30})[”\"]")
 
 
 def quoted_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
-    """A quoted title followed by a head word: “童说炎帝”抖音大赛 is one Event."""
+    """Quoted titles: “童说炎帝”抖音大赛 (quote + head word) and “第九届…论坛” (a quoted name ending in a head word)."""
     for match in _QUOTED.finditer(text):
         tail_start = match.end()
-        tail = text[tail_start: tail_start + 10]
+        tail = text[tail_start: tail_start + 12]
         best = None
         for k in range(1, len(tail) + 1):
-            piece = tail[:k]
-            if PUNCT.search(piece[-1]):
+            if PUNCT.search(tail[k - 1]):
                 break
-            found = _suffix_type(piece)
-            if found and found[0] in {"Event", "Project"}:
+            found = suffix_type(tail[:k])
+            if found and found[0] in {"Event", "Project"} and tail[:k] not in NOT_HEADS:
                 best = (k, found[0])
+                if k >= len(found[1]) and found[0] == "Project":
+                    yield Mention(match.start(), tail_start + k, text[match.start(): tail_start + k], found[0],
+                                  source="quoted")
         if best:
             end = tail_start + best[0]
             yield Mention(match.start(), end, text[match.start(): end], best[1], source="quoted")
+        inner = match.group(1)
+        found = suffix_type(inner)
+        if found and len(inner) > len(found[1]) + 1 and not best and inner not in NOT_NAMES \
+                and not PUNCT.search(inner) \
+                and (found[0] in {"Event", "Project"} or len(found[1]) >= 2):
+            yield Mention(match.start(1), match.end(1), inner, found[0], source="quoted")
 
 
-_BYLINE = re.compile(
-    r"(记者|通讯员|实习生|见习记者|特约记者|责任编辑|编辑)\s*[/／:：]?\s*((?:[\u4e00-\u9fff]{2,4}[\s、，,]*)+)"
+_BRACKETED = re.compile(r"[（(]([\u4e00-\u9fff]{1,4})[）)]")
+
+
+def bracket_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
+    """Names with a bracketed part: 农耕文化（体验）园项目 is one Project, not 农耕文化 plus 园项目."""
+    for match in _BRACKETED.finditer(text):
+        tail = text[match.end(): match.end() + 8]
+        best = None
+        for k in range(1, len(tail) + 1):
+            if PUNCT.search(tail[k - 1]):
+                break
+            found = suffix_type(tail[:k])
+            if found:
+                best = (k, found[0])
+        if not best:
+            continue
+        before = [i for i, t in enumerate(tokens) if t.end == match.start()]
+        if not before:
+            continue
+        end = match.end() + best[0]
+        start = extend_left(tokens, before[0], end, best[1])
+        if start < match.start():
+            yield Mention(start, end, text[start:end], best[1], source="bracket")
+
+
+_ROUTE = re.compile(
+    r"(?<![A-Za-z0-9])([A-Z]{0,4}\d{1,4}(?:路|号线))([\u4e00-\u9fff]{0,10}(?:公交线路|公交专线|专线|线路|公交车))?"
 )
 
 
+def route_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
+    """Bus and metro lines (CZ1路长株城际公交线路, 3路公交车): a Project, the numbered route its name."""
+    for match in _ROUTE.finditer(text):
+        if match.group(2) or match.group(1).endswith("号线") \
+                or re.match(r"\s*(公交|车|线|正式|开通|运行)", text[match.end():]):
+            yield Mention(match.start(), match.end(), match.group(0), "Project", source="route")
+
+
+_LEADER_CHARS = "经至到从往赴沿"
+
+
+def _after_leader(piece: str) -> int:
+    """Offset just after a one-character leader inside the first list item (该线路经|枫林大道), or 0.
+
+    A leader counts only when it and the next character do not form a common word (经济, 至今, 从事 …), as jieba's
+    dictionary tells; what follows must be long enough to be a name.
+    """
+    for i in range(len(piece) - 3, 0, -1):
+        if piece[i] in _LEADER_CHARS and _dictionary_frequency(piece[i:i + 2]) < 50:
+            return i + 1
+    return 0
+
+
+def list_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
+    """Items of a 、-separated list that share a head word type are names (云峰大道、洞株路、振东路 …)."""
+    for clause in re.finditer(r"[^，。；：！？,;:!?\n“”（）()《》]+", text):
+        items = clause.group().split("、")
+        if len(items) < 2:
+            continue
+        spans = []
+        pos = clause.start()
+        for index, item in enumerate(items):
+            start, end = pos, pos + len(item)
+            pos = end + 1
+            piece = text[start:end]
+            if index == len(items) - 1:
+                piece = re.split(r"等|和|及|与", piece)[0]
+                end = start + len(piece)
+            if index == 0:
+                for leader in LIST_LEADERS:
+                    if piece.startswith(leader) and len(piece) - len(leader) >= 3:
+                        start += len(leader)
+                        piece = piece[len(leader):]
+                        break
+                else:
+                    # The first item runs back into the clause: keep only the name the tokens allow.
+                    last = [k for k, t in enumerate(tokens) if t.end == end]
+                    head = suffix_type(piece)
+                    if last and head:
+                        k = last[0]
+                        name_start = extend_left(tokens, k - 1, end, head[0]) if tokens[k].word.endswith(head[1]) \
+                            else start
+                        if name_start > start:
+                            start = name_start
+                            piece = text[start:end]
+                    cut = _after_leader(piece)
+                    start += cut
+                    piece = piece[cut:]
+            found = suffix_type(piece)
+            if found and found[0] in {"Place", "Agency"} and 3 <= len(piece) <= 12 and CJK.fullmatch(piece[0]) \
+                    and not re.search(r"\d", piece) and piece not in NOT_NAMES \
+                    and not any(piece.endswith(w) for w in NOT_HEADS) and piece[0] not in _NOT_NAME_START:
+                spans.append((start, end, found[0]))
+        if len(spans) >= 2:
+            for start, end, type_name in spans:
+                yield Mention(start, end, text[start:end], type_name, source="list")
+
+
+_ROLE = r"(?:记者|通讯员|实习生|见习记者|特约记者|责任编辑|编辑)"
+_BYLINE = re.compile(rf"({_ROLE})\s*[/／:：]?\s*((?:(?!{_ROLE})[\u4e00-\u9fff]{{2,4}}[ \t　、，,]*)+)")
+_CREDIT = re.compile(r"[（(]((?:[\u4e00-\u9fff]{2,3}[ 　]+)*[\u4e00-\u9fff]{2,3})[）)]\s*$")
+
+
 def byline_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
-    """Names after a byline role (记者/李逸峰 通讯员/文石金 李波): people, whatever jieba thinks of them."""
+    """Names after a byline role (记者/李逸峰 通讯员/文石金 李波) or in a closing credit (（甘敏 叶金涛）): people."""
     for match in _BYLINE.finditer(text):
-        pos = match.start(2)
-        for name in re.split(r"[\s、，,]+", match.group(2)):
-            idx = text.find(name, pos)
-            if 2 <= len(name) <= 3 and (name[0] in SURNAMES or name[:2] in SURNAMES) and idx >= 0:
-                yield Mention(idx, idx + len(name), name, "Person", source="byline")
-            pos = idx + len(name) if idx >= 0 else pos
+        yield from _names_in(text, match.start(2), match.group(2))
+    credit = _CREDIT.search(text)
+    if credit:
+        yield from _names_in(text, credit.start(1), credit.group(1))
 
 
-DEFAULT_RECOGNISERS: tuple[Recogniser, ...] = (byline_names, quoted_names, suffix_names, jieba_names)
+def _names_in(text: str, pos: int, names: str) -> Iterable[Mention]:
+    for name in re.split(r"[\s、，,　]+", names):
+        if not name:
+            continue
+        idx = text.find(name, pos)
+        if 2 <= len(name) <= 3 and (name[0] in SURNAMES or name[:2] in SURNAMES) and idx >= 0 \
+                and suffix_type(name) is None:
+            yield Mention(idx, idx + len(name), name, "Person", source="byline")
+        pos = idx + len(name) if idx >= 0 else pos
 
-_PRIORITY = {"byline": 4, "quoted": 3, "crf": 2, "suffix": 2, "jieba": 1}
+
+def organ_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
+    """Party and state organs named by a short word of their own (党中央, 省委, 市政府)."""
+    for tok in tokens:
+        if tok.word in ORGAN_WORDS:
+            yield Mention(tok.start, tok.end, tok.word, "Agency", source="suffix")
+
+
+def gazetteer_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
+    """Provinces, cities, counties and countries named anywhere (their word boundaries checked against jieba's)."""
+    starts = {t.start for t in tokens}
+    for start, end, name in find_divisions(text):
+        if start in starts:
+            yield Mention(start, end, name, "Place", source="gazetteer")
+
+
+DEFAULT_RECOGNISERS: tuple[Recogniser, ...] = (byline_names, quoted_names, bracket_names, route_names, list_names,
+                                               suffix_names, organ_names, gazetteer_names, jieba_names)
+
+# Structural evidence (a byline, quotes, brackets, a list of like items) beats head-word rules and the statistical
+# tagger, which beat single words that jieba or the gazetteer found; within a tier the longest name wins.
+_TIER = {"byline": 2, "route": 2, "quoted": 2, "bracket": 2, "list": 2, "crf": 1, "suffix": 1, "gazetteer": 0,
+         "jieba": 0}
 
 
 def resolve_overlaps(candidates: Iterable[Mention]) -> list[Mention]:
-    """Keep the longest candidates (then the most trusted source) so that no two kept mentions overlap."""
-    ranked = sorted(candidates, key=lambda m: (-(m.end - m.start), -_PRIORITY.get(m.source, 0), m.start))
+    """Keep a non-overlapping set: the most trusted tier first, then the longest name, then the earliest."""
+    ranked = sorted(candidates, key=lambda m: (-_TIER.get(m.source, 0), -(m.end - m.start), m.start))
     taken: list[Mention] = []
     occupied = bytearray()
     for mention in ranked:

@@ -54,3 +54,16 @@ def _append(out: list[Sentence], text: str, start: int, end: int) -> None:
         end -= 1
     if end > start:
         out.append(Sentence(start=start, end=end, text=text[start:end]))
+
+
+_HALFWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def to_halfwidth(text: str) -> str:
+    """Full-width letters, digits and ASCII punctuation as half-width, one character for one (offsets unchanged).
+
+    Archives write ２０１２ and ＶＩＰ; jieba and the rules see 2012 and VIP, while mentions keep the original text.
+    Full-width Chinese punctuation (，。：) has no half-width twin in this range except the ASCII-like ones
+    (！？（）：；，), which become their ASCII forms — the rules treat both alike.
+    """
+    return text.translate(_HALFWIDTH)
