@@ -28,11 +28,14 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
+from kg.serve.fast import engine_of, fast_serialize, run_engine
 from kg.serve.negotiation import choices, choose_format, media_type
 from kg.store import GraphStore, QueryError, QueryResult, StoreError, open_store
 from kg.store.results import serialize
 from kg.store.sparql_guard import strip_literals
 
+# What fast.py serialises itself: SPARQL JSON for SELECT, JSON/XML for ASK, every RDF format for graphs.
+_FAST = {"select": lambda f: f == "json", "ask": lambda f: f in ("json", "xml"), "graph": lambda f: True}
 _ERROR_AT = re.compile(r"\bat (\d+):(\d+):")  # Oxigraph's "error at 3:2:" said in words
 _FORM = re.compile(r"(?<![:\w?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)\b(?!:)", re.IGNORECASE)
 
@@ -117,11 +120,19 @@ def run_query(store: GraphStore, job: Job) -> QueryResult:
 def execute(store: GraphStore, job: Job) -> Answer:
     """Run one job to completion: negotiate, query, serialise.  Never raises; errors become answers."""
     kind = query_form(job.query)
-    if kind and not job.raw and choose_format(kind, job.accept, job.fmt) is None:
+    fmt = choose_format(kind, job.accept, job.fmt) if kind else None
+    if kind and not job.raw and fmt is None:
         # Known before running the query: do not spend the engine's time on an answer nobody can read.
         return Answer.error(406, f"none of the requested media types can carry a {kind.upper()} result; "
                                  f"available: {choices(kind)}")
     try:
+        if kind and fmt and not job.raw and _FAST.get(kind, lambda f: False)(fmt):
+            engine = engine_of(store)
+            if engine is not None:
+                result = run_engine(engine, job.query, job.default_graphs, job.named_graphs)
+                fast = fast_serialize(result, fmt, job.limit)
+                if fast is not None and fast[0] == kind:
+                    return Answer(200, media_type(kind, fmt), fast[1], truncated=fast[2], kind=kind)
         result = run_query(store, job)
     except QueryError as exc:
         return Answer.error(400, _ERROR_AT.sub(r"at line \1, column \2:", str(exc)))
