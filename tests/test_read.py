@@ -338,6 +338,7 @@ def test_document_ids_use_the_record_key(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------------------------- the CLI
 
 
+@pytest.mark.slow
 def test_cli_build_mixed_batch_summary_and_metadata(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     make_tree(tmp_path / "in")
