@@ -96,3 +96,17 @@ def test_file_works_offline_in_chromium(static_file: Path, browser: object) -> N
     assert errors == []
     assert all(u.startswith(("file:", "data:", "blob:")) for u in requests), requests
     page.close()
+
+
+@pytest.mark.slow
+def test_focused_file_opens_on_its_entity(seed_store: Path, tmp_path: Path, browser: object) -> None:
+    out = tmp_path / "focus.html"
+    assert run_kg("viz", "--store", seed_store, "-o", out, "--focus", "黄勇", "--hops", "2") == 0
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(out.as_uri())
+    page.wait_for_function("document.body.dataset.loaded === '1' && document.body.dataset.panel")
+    assert page.evaluate("document.body.dataset.panel").endswith("/黄勇")
+    assert page.inner_text("#panel h2") == "黄勇" and errors == []
+    page.close()

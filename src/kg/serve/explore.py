@@ -108,7 +108,7 @@ def _entity(explorer: Explorer, name: str, *, param: str = "id") -> str:
     key = (request.args.get(name) or "").strip()
     if not key:
         raise ApiError(f"missing '{param}' parameter: an entity IRI or its exact name")
-    iri = explorer.resolve(key)
+    iri = explorer.resolve(key) or next(iter(explorer.search(key, limit=1)), None)  # exact, else best match
     if iri is None:
         raise ApiError(f"no entity {key!r} in the graph", 404)
     return iri

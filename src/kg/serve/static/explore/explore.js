@@ -268,10 +268,12 @@
   }
 
   function edgeRecord(e) {
-    const record = { ...e };
-    if (e.kind !== "comention") record.font = { color: "#444" };
-    record.baseWidth = e.width;
-    record.baseColor = e.color;
+    const record = e.kind === "comention"
+      ? { ...e, dashes: true, width: 1, color: { color: "#bbbbbb", opacity: 0.45 }, arrows: { to: { enabled: false } } }
+      : { ...e, width: 2, font: { color: "#444" }, color: { color: "#7a8796", highlight: "#d62728" },
+        arrows: { to: { enabled: true, scaleFactor: 0.5 } } };
+    record.baseWidth = record.width;
+    record.baseColor = record.color;
     return record;
   }
 
@@ -680,12 +682,12 @@
 
   $("max-nodes").value = config.max || 150;
   if (config.hops) $("hops").value = String(config.hops);
-  const start = config.focus
-    ? backend.search(config.focus).then((data) => {
+  const start = !config.focus ? loadTop()
+    : backend.nodes && backend.nodes.has(config.focus) ? focusEntity(config.focus)
+    : backend.search(config.focus).then((data) => {
       if (data.results.length) return focusEntity(data.results[0].id);
       showNotice(`没有找到 no entity matches ${config.focus}`);
       return loadTop();
-    })
-    : loadTop();
+    });
   start.then(() => { document.body.dataset.loaded = "1"; }).catch(fail);
 })();
