@@ -21,7 +21,7 @@ from kg.rdf import DEFAULT_BASE, ONTOLOGY_GRAPH, DocumentConverter, content_hash
 from kg.rdf.namespaces import KG
 from kg.read import ReadProblem, read_sources
 from kg.resources import ontology_text
-from kg.store import GraphStore
+from kg.store import GraphStore, StoreError
 
 
 @dataclass
@@ -78,7 +78,11 @@ def build(store: GraphStore, paths: Iterable[str | Path], *, base: str = DEFAULT
             continue
         doc = extractor(item)
         node = URIRef(document_iri(base, doc.doc))
-        store.replace_graph(converter.graph(doc), converter.triples(doc), [(node, KG.buildKey, Literal(key))])
+        try:
+            store.replace_graph(converter.graph(doc), converter.triples(doc), [(node, KG.buildKey, Literal(key))])
+        except StoreError as exc:
+            raise StoreError(f"document {item.doc_id} was not stored ({len(report.built)} built before it are "
+                             f"stored): {exc}") from exc
         report.built.append(item.doc_id)
     # A changed file may yield fewer articles or lines than before: the documents it no longer yields go, so the
     # store holds what the files hold now.  (Done last: a build killed before this point leaves them for the next.)

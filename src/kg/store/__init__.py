@@ -1,7 +1,8 @@
 """Stage 4: graph stores behind one interface, chosen by a ``--store`` spec.
 
-Specs: a directory path (embedded Oxigraph, the default ``./kg-data``), ``memory:`` (Oxigraph in memory) or
-``rdflib:`` (rdflib in memory).  New backends register in :data:`BACKENDS` by URI scheme, like rdflib's plugins.
+Specs: a directory path (embedded Oxigraph, the default ``./kg-data``), ``memory:`` (Oxigraph in memory),
+``rdflib:`` (rdflib in memory) or an ``http(s)://`` SPARQL 1.1 server (see :mod:`kg.store.remote_store`).
+New backends register in :data:`BACKENDS` by URI scheme, like rdflib's plugins.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from collections.abc import Callable
 from kg.store.base import GraphStore, QueryError, QueryResult, StoreError
 from kg.store.memory_store import RdflibStore
 from kg.store.oxigraph_store import OxigraphStore
+from kg.store.remote_store import RemoteStore
 
 DEFAULT_STORE = "kg-data"
 
 BACKENDS: dict[str, Callable[[str, bool], GraphStore]] = {
     "memory:": lambda spec, read_only: OxigraphStore(None),
     "rdflib:": lambda spec, read_only: RdflibStore(),
+    "http://": lambda spec, read_only: RemoteStore(spec),
+    "https://": lambda spec, read_only: RemoteStore(spec),
 }
 
 
@@ -26,10 +30,8 @@ def open_store(spec: str | None = None, *, read_only: bool = False) -> GraphStor
     for prefix, factory in BACKENDS.items():
         if spec.startswith(prefix):
             return factory(spec, read_only)
-    if spec.startswith(("http://", "https://")):
-        raise StoreError(f"remote SPARQL stores are not supported yet: {spec}")
     return OxigraphStore(spec, read_only=read_only)
 
 
-__all__ = ["DEFAULT_STORE", "GraphStore", "OxigraphStore", "QueryError", "QueryResult", "RdflibStore", "StoreError",
-           "open_store"]
+__all__ = ["DEFAULT_STORE", "GraphStore", "OxigraphStore", "QueryError", "QueryResult", "RdflibStore", "RemoteStore",
+           "StoreError", "open_store"]
