@@ -269,7 +269,9 @@ def test_directory_walk_formats_hidden_and_binary(tmp_path: Path, monkeypatch: p
     items = list(read_sources(["in"], options=ReadOptions(stats=stats, on_warning=warnings.append)))
     docs = {s.doc_id: s for s in sources(items)}
     assert set(docs) == {"in/big5.txt", "in/c.jsonl#7", "in/gbk/a.txt", "in/pages/p.html"}
-    assert docs["in/gbk/a.txt"].text == NEWS and docs["in/big5.txt"].text == NEWS_TRAD
+    assert docs["in/gbk/a.txt"].text == NEWS and docs["in/gbk/a.txt"].original_text == ""
+    # Traditional text is read for extraction in simplified characters, same length, the original kept.
+    assert docs["in/big5.txt"].text == NEWS and docs["in/big5.txt"].original_text == NEWS_TRAD
     problems = {Path(p.path).name: p.reason for p in items if isinstance(p, ReadProblem)}
     assert set(problems) == {"photo.png", ".hidden.txt", ".git"}
     assert "PNG" in problems["photo.png"] and "hidden" in problems[".git"]
@@ -389,3 +391,34 @@ def test_cli_unknown_encoding_is_one_line_error(tmp_path: Path, capsys: pytest.C
     path.write_text(NEWS, encoding="utf-8")
     assert run_kg("extract", "--encoding", "klingon", path) == 1
     assert "unknown encoding 'klingon'" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------- traditional to simplified
+
+
+def test_traditional_text_is_simplified_keeping_every_offset() -> None:
+    from kg.read.chinese import is_traditional, to_simplified
+
+    text = NEWS_TRAD + "臺灣的軟體開發者們說，這個滑鼠很好用。"
+    simple = to_simplified(text)
+    assert len(simple) == len(text)
+    assert simple.startswith(NEWS) and "台湾的软体开发者们说" in simple
+    assert is_traditional(text) and not is_traditional(NEWS)
+    # Offsets found in the simplified text point at the same words in the original.
+    start = simple.index("汤一亮")
+    assert text[start:start + 3] == "湯一亮"
+
+
+def test_simplified_text_is_left_alone_even_with_characters_valid_in_both() -> None:
+    text = "著名的乾隆皇帝曾在北京干预朝政，" + NEWS
+    [doc] = sources(read_bytes(text.encode("utf-8"), "x.txt"))
+    assert doc.text == text and doc.original_text == ""
+
+
+def test_simplify_modes(tmp_path: Path) -> None:
+    path = tmp_path / "t.txt"
+    path.write_bytes(NEWS_TRAD.encode("big5"))
+    [never] = sources(read_sources([path], simplify="never"))
+    assert never.text == NEWS_TRAD and never.original_text == ""
+    with pytest.raises(ValueError):
+        ReadOptions(simplify="sometimes")

@@ -30,6 +30,47 @@ def _date(value: str) -> str:
     return value
 
 
+def _read_arguments(p: argparse.ArgumentParser) -> None:
+    """Options for reading input, shared by build and extract (see kg.read.ReadOptions)."""
+    from kg.read import FORMATS
+
+    g = p.add_argument_group("reading input (PATH may be - for stdin)")
+    g.add_argument("--encoding", default=None, help="force an encoding (gbk, gb18030, big5, utf-16…); default: detect")
+    g.add_argument("--format-in", choices=FORMATS, default="auto",
+                   help="input format; default auto: SogouCS XML, HTML, JSON Lines or text, sniffed per file")
+    g.add_argument("--include", action="append", default=[], metavar="GLOB",
+                   help="in directories, read only files matching (name or relative path; repeatable)")
+    g.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="in directories, skip matching files")
+    g.add_argument("--text-field", default="", help="JSON Lines: key of the text (default: text, content or body)")
+    g.add_argument("--title-field", default="", help="JSON Lines: key of the title (default: title or headline)")
+    g.add_argument("--date-field", default="", help="JSON Lines: key of the publication date (default: date, time…)")
+    g.add_argument("--id-field", default="", help="JSON Lines: key of a record id used in document ids (default: id)")
+    g.add_argument("--meta-field", action="append", default=[], metavar="KEY",
+                   help="JSON Lines: also keep this key as document metadata (repeatable; * keeps all)")
+    g.add_argument("--simplify", choices=["auto", "always", "never"], default="auto",
+                   help="convert traditional Chinese to simplified for extraction, offsets unchanged (default auto: "
+                        "only text that is traditional)")
+    g.add_argument("--strict", action="store_true",
+                   help="exit 1 when any input was skipped or damaged (default: only when nothing was read)")
+
+
+def _read_options(args: argparse.Namespace, command: str):
+    """ReadOptions from the shared reading arguments; warnings are printed as they happen."""
+    from kg.read import JsonFields, ReadOptions, ReadStats
+
+    def warn(warning: object) -> None:
+        print(f"kg {command}: warning: {warning}", file=sys.stderr)
+
+    fields = JsonFields(text=args.text_field, title=args.title_field, date=args.date_field, id=args.id_field,
+                        metadata=tuple(args.meta_field))
+    try:
+        return ReadOptions(encoding=args.encoding, input_format=args.format_in, include=tuple(args.include),
+                           exclude=tuple(args.exclude), json=fields, simplify=args.simplify, on_warning=warn,
+                           stats=ReadStats())
+    except LookupError:
+        raise CliError(f"unknown encoding {args.encoding!r}") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kg", description="Build an RDF knowledge graph from Chinese news text.")
     parser.add_argument("--version", action="version", version=f"kg {__version__}")
@@ -50,12 +91,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--base", default=DEFAULT_BASE, help=f"base IRI for minted entities (default {DEFAULT_BASE})")
     p.add_argument("--force", action="store_true", help="rebuild documents even when they are unchanged")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    _read_arguments(p)
 
     p = command("extract", "Extract entities and relations and print them as JSON Lines (no store).", store=False)
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--lines", action="store_true", help="every line is a separate document")
     p.add_argument("--date", type=_date, default=None, help="publication date YYYY-MM-DD")
     p.add_argument("--format", choices=["jsonl"], default="jsonl")
+    _read_arguments(p)
 
     p = command("query", "Run a SPARQL query (text or a .rq file) against the store.")
     p.add_argument("query", help="SPARQL query text, or a path to a .rq file")
@@ -123,7 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from kg.build import build
-    from kg.read import ReadProblem
+    from kg.read import Inputs, ReadProblem
+
+    options = _read_options(args, "build")
 
     shown = {"n": 0}
     tty = sys.stderr.isatty()
@@ -136,15 +181,19 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"\rkg build: {shown['n']} document(s) read", end="", file=sys.stderr, flush=True)
 
     with open_store(args.store) as store:
-        report = build(store, args.paths, base=args.base, lines=args.lines, date=args.date or "", force=args.force,
-                       progress=progress)
+        report = build(store, Inputs(args.paths, options), base=args.base, lines=args.lines, date=args.date or "",
+                       force=args.force, progress=progress)
         if tty and not args.quiet:
             print(file=sys.stderr)
         print(f"kg build: {report.summary()}; store {args.store} holds {len(store)} triples", file=sys.stderr)
     for problem in report.problems:
         print(f"kg build: skipped {problem}", file=sys.stderr)
+    print(f"kg build: {options.stats.summary()}", file=sys.stderr)
     if not report.built and not report.unchanged:
         print("kg build: error: nothing could be built", file=sys.stderr)
+        return EXIT_FAILURE
+    if args.strict and (options.stats.problems or options.stats.warnings):
+        print("kg build: error: --strict and some input was skipped or damaged", file=sys.stderr)
         return EXIT_FAILURE
     return EXIT_OK
 
@@ -154,9 +203,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from kg.read import ReadProblem, read_sources
 
     extractor = Extractor()
+    options = _read_options(args, "extract")
     produced = 0
     problems = []
-    for item in read_sources(args.paths, lines=args.lines, date=args.date or ""):
+    for item in read_sources(args.paths, lines=args.lines, date=args.date or "", options=options):
         if isinstance(item, ReadProblem):
             problems.append(item)
             print(f"kg extract: skipped {item}", file=sys.stderr)
@@ -165,6 +215,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
         produced += 1
     sys.stdout.flush()
+    print(f"kg extract: {options.stats.summary()}", file=sys.stderr)
+    if args.strict and (options.stats.problems or options.stats.warnings):
+        return EXIT_FAILURE
     return EXIT_OK if produced else EXIT_FAILURE
 
 

@@ -28,6 +28,9 @@ class Source:
     title: str = ""
     date: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
+    # The text as the input had it when ``text`` was converted for extraction (traditional to simplified Chinese, see
+    # kg.read.chinese); same length as ``text``, so every offset is valid in both.  "" when nothing was converted.
+    original_text: str = ""
 
 
 @dataclass

@@ -29,6 +29,7 @@ TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 BINARY_SNIFF = 8192
 STDIN = "-"
 STDIN_ID = "stdin"
+SIMPLIFY = ("auto", "always", "never")
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,9 @@ class ReadOptions:
     for files found in directories; a file named on the command line is always read).  ``json``: JSON Lines field
     names.  ``articles``: split a plain-text page into its articles (:mod:`kg.read.articles`; never for
     ``lines``, and never for SogouCS, JSON Lines or HTML, whose records are articles already).  ``stdin``: where
-    ``-`` reads from (tests pass a BytesIO).
+    ``-`` reads from (tests pass a BytesIO).  ``simplify``: ``auto`` converts traditional Chinese text to
+    simplified for extraction (same length; the original kept in ``Source.original_text``), ``always`` converts
+    every text, ``never`` none.
     """
 
     encoding: str | None = None
@@ -99,6 +102,7 @@ class ReadOptions:
     exclude: tuple[str, ...] = ()
     json: JsonFields = field(default_factory=JsonFields)
     articles: bool = True
+    simplify: str = "auto"
     stdin: BinaryIO | None = None
     on_warning: Callable[[ReadWarning], None] | None = None
     stats: ReadStats | None = None
@@ -106,6 +110,8 @@ class ReadOptions:
     def __post_init__(self) -> None:
         if self.input_format not in FORMATS:
             raise ValueError(f"unknown input format {self.input_format!r}; expected one of {', '.join(FORMATS)}")
+        if self.simplify not in SIMPLIFY:
+            raise ValueError(f"unknown simplify mode {self.simplify!r}; expected one of {', '.join(SIMPLIFY)}")
         if self.encoding:
             normalise_encoding(self.encoding)  # LookupError now rather than once per file
 
@@ -227,10 +233,12 @@ def read_bytes(data: bytes, name: str, *, lines: bool = False, date: str = "", d
         reasons = "; ".join(parsed.warnings[:3]) or "no documents"
         return [ReadProblem(name, f"no documents in {fmt} input ({reasons})")]
     for article in parsed.articles:
-        source = Source(doc_id=f"{base}#{article.key}" if article.key else base, text=article.text, path=name,
-                        title=article.title, date=article.date or date, metadata=article.metadata)
+        text, original = _simplified(article.text, options.simplify)
+        source = Source(doc_id=f"{base}#{article.key}" if article.key else base, text=text, path=name,
+                        title=article.title, date=article.date or date, metadata=article.metadata,
+                        original_text=original)
         if fmt == "text" and not lines and options.articles:
-            out.extend(_split_articles(source))
+            out.extend(_with_original(part, original) for part in _split_articles(source))
         else:
             out.append(source)
     if options.stats is not None:
@@ -286,6 +294,28 @@ def read_sources(paths: Iterable[str | Path], *, lines: bool = False, date: str 
                 else:
                     stats.documents += 1
             yield result
+
+
+def _simplified(text: str, mode: str) -> tuple[str, str]:
+    """(text for extraction, original text or "" when unchanged)."""
+    if mode == "never":
+        return text, ""
+    from kg.read.chinese import is_traditional, to_simplified
+
+    if mode == "always" or is_traditional(text):
+        converted = to_simplified(text)
+        if converted != text:
+            return converted, text
+    return text, ""
+
+
+def _with_original(part: Source, original: str) -> Source:
+    """An article cut from a converted page gets its own slice of the original (``metadata['offset']`` is where the
+    splitter cut it; the conversion kept every offset)."""
+    if not original:
+        return part
+    start = int(part.metadata.get("offset", "0") or 0)
+    return replace(part, original_text=original[start:start + len(part.text)])
 
 
 def _split_articles(source: Source) -> list[Source]:
