@@ -190,6 +190,14 @@ def test_jsonl_configured_fields_nested_and_all_metadata() -> None:
     assert article.metadata == {"channel": "社会", "n": "3"}
 
 
+def test_json_array_file(tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([{"text": NEWS, "title": "一"}, {"text": "第二篇报道。"}], ensure_ascii=False, indent=1),
+                    encoding="utf-8")
+    docs = sources(read_sources([path]))
+    assert [(d.doc_id.rsplit("#")[1], d.title) for d in docs] == [("L1", "一"), ("L2", "")]
+
+
 def test_jsonl_missing_configured_text_field_is_a_problem_for_the_file(tmp_path: Path) -> None:
     path = tmp_path / "corpus.jsonl"
     path.write_text(json.dumps({"text": NEWS}, ensure_ascii=False), encoding="utf-8")
@@ -241,6 +249,7 @@ def test_sniffing() -> None:
     assert sniff_format("<!DOCTYPE html><html>") == "html"
     assert sniff_format('{"text": "记者报道"}\n{"text": "b"}', ".txt") == "jsonl"
     assert sniff_format("{不是 JSON 的正文", ".txt") == "text"
+    assert sniff_format('[{"text": "记者报道"},\n {"text": "b"}]', ".txt") == "jsonl"
     assert sniff_format("记者报道", ".htm") == "html"
     assert sniff_format("<p>正文里提到 <doc> 标签</p>", ".txt") == "text"
 

@@ -18,7 +18,7 @@ FORMATS = ("auto", "text", "html", "sogou", "jsonl")
 
 SUFFIX_FORMATS = {
     ".html": "html", ".htm": "html", ".xhtml": "html", ".shtml": "html", ".mhtml": "html",
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl", ".json": "jsonl",
     ".txt": "text", ".text": "text", ".md": "text",
 }
 
@@ -62,7 +62,7 @@ def sniff_format(head: str, suffix: str = "") -> str:
     if by_suffix == "html":
         return "html"
     first = next((line.strip() for line in head.splitlines() if line.strip()), "")
-    if by_suffix == "jsonl" or (first.startswith("{") and _is_json_object(first, head)):
+    if by_suffix == "jsonl" or (first.startswith("{") and _is_json_object(first, head)) or re.match(r"\[\s*\{", first):
         return "jsonl"
     return "text"
 
