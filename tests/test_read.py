@@ -252,6 +252,8 @@ def test_sniffing() -> None:
     assert sniff_format('[{"text": "记者报道"},\n {"text": "b"}]', ".txt") == "jsonl"
     assert sniff_format("记者报道", ".htm") == "html"
     assert sniff_format("<p>正文里提到 <doc> 标签</p>", ".txt") == "text"
+    assert sniff_format("# 数据\n\nSogouCS 格式 `<doc><url><docno><content>`，页面有 <body> 标签。", ".md") == "text"
+    assert sniff_format('<?xml version="1.0" encoding="GBK"?>\n<doclist>\n<doc>\n<url>http://x</url>') == "sogou"
 
 
 # ------------------------------------------------------------------------------------------- files, stdin, batches

@@ -42,9 +42,12 @@ class Parsed:
 
 # ---------------------------------------------------------------------------------------------------------- sniffing
 
-_SOGOU_HINT = re.compile(r"<(?:doc|doclist)>\s*(?:<(?:url|docno|contenttitle|content)>)|<contenttitle>", re.IGNORECASE)
-_HTML_HINT = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>])|<body[\s>]",
-                        re.IGNORECASE | re.DOTALL)
+# Both must match at the start of the input (after a BOM, an XML declaration, comments): prose that merely mentions
+# ``<doc><url>`` or ``<body>`` (a README, an article about HTML) stays text.
+_SOGOU_HINT = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<doclist>\s*)?<doc>\s*<(?:url|docno|contenttitle|content)>",
+                         re.IGNORECASE)
+_HTML_HINT = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+                        r"<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>]|meta\s)", re.IGNORECASE | re.DOTALL)
 
 
 def sniff_format(head: str, suffix: str = "") -> str:
@@ -54,9 +57,9 @@ def sniff_format(head: str, suffix: str = "") -> str:
     often ``.txt``; JSON Lines needs its first non-blank line to be a JSON object, so a ``.txt`` of prose never is.
     """
     head = head[:8192].lstrip("\ufeff")
-    if _SOGOU_HINT.search(head):
+    if _SOGOU_HINT.match(head):
         return "sogou"
-    if _HTML_HINT.search(head):
+    if _HTML_HINT.match(head):
         return "html"
     by_suffix = SUFFIX_FORMATS.get(suffix.lower())
     if by_suffix == "html":
