@@ -8,6 +8,7 @@ that must not come from the URL.
 from __future__ import annotations
 
 import http.server
+import re
 import shutil
 import socketserver
 import subprocess
@@ -66,18 +67,52 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+
+
+@pytest.fixture(scope="module")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Virtuoso (Debian virtuoso-opensource) on loopback, its database in a temporary folder; user dba/dba."""
+    binary = shutil.which("virtuoso-t")
+    if binary is None or not VIRTUOSO_INI.exists():
+        pytest.skip("Virtuoso (Debian package virtuoso-opensource) is not installed")
+    folder = tmp_path_factory.mktemp("virtuoso")
+    sql_port, http_port = free_port(), free_port()
+    ini = VIRTUOSO_INI.read_text(encoding="utf-8").replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
+    ini = re.sub(r"(?m)^ServerPort\s*=\s*1111\s*$", f"ServerPort = 127.0.0.1:{sql_port}", ini)
+    ini = re.sub(r"(?m)^ServerPort\s*=\s*8890\s*$", f"ServerPort = 127.0.0.1:{http_port}", ini)
+    (folder / "virtuoso.ini").write_text(ini, encoding="utf-8")
+    proc = subprocess.Popen([binary, "-c", str(folder / "virtuoso.ini"), "+foreground"], cwd=folder,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{http_port}/sparql"
+    try:
+        _wait_for(url + "?query=ASK%7B%7D", proc, seconds=60)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def _clear(store) -> None:
     for graph in store.graphs():
         store.remove_graph(graph)
 
 
-@pytest.fixture(params=["rdflib:", "memory:", "disk", "oxigraph-server"])
-def store(request: pytest.FixtureRequest, tmp_path: Path):
+@pytest.fixture(params=["rdflib:", "memory:", "disk", "oxigraph-server", "virtuoso"])
+def store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     spec = request.param
     if spec == "disk":
         spec = str(tmp_path / "store")
     elif spec == "oxigraph-server":
         spec = request.getfixturevalue("oxigraph_server")
+    elif spec == "virtuoso":
+        spec = request.getfixturevalue("virtuoso_server")
+        monkeypatch.setenv("KG_STORE_USER", "dba")
+        monkeypatch.setenv("KG_STORE_PASSWORD", "dba")
     s = open_store(spec)
     _clear(s)
     yield s
@@ -136,13 +171,19 @@ def test_query_kinds(store) -> None:
 
 
 @pytest.mark.slow
-def test_build_into_a_server_and_validate(oxigraph_server: str, capsys: pytest.CaptureFixture[str]) -> None:
-    store = open_store(oxigraph_server)
+@pytest.mark.parametrize("server", ["oxigraph_server", "virtuoso_server"])
+def test_build_into_a_server_and_validate(server: str, request: pytest.FixtureRequest,
+                                          monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    url = request.getfixturevalue(server)
+    if server == "virtuoso_server":
+        monkeypatch.setenv("KG_STORE_USER", "dba")
+        monkeypatch.setenv("KG_STORE_PASSWORD", "dba")
+    store = open_store(url)
     _clear(store)
-    assert main(["build", "-q", "--store", oxigraph_server, str(SEEDS)]) == 0
-    assert main(["build", "-q", "--store", oxigraph_server, str(SEEDS)]) == 0  # unchanged: skipped
+    assert main(["build", "-q", "--store", url, str(SEEDS)]) == 0
+    assert main(["build", "-q", "--store", url, str(SEEDS)]) == 0  # unchanged: skipped
     assert "0 document(s) built" in capsys.readouterr().err
-    assert main(["validate", "--store", oxigraph_server]) == 0
+    assert main(["validate", "--store", url]) == 0
     # The same graph as an embedded build of the same input (modulo build time).
     local = open_store("memory:")
     build(local, [SEEDS], date="")

@@ -23,6 +23,7 @@ Virtuoso, basic otherwise).  Failed requests (connection refused, timeouts, 429 
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -34,9 +35,10 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from kg.store.base import GraphStore, Quad, QueryError, QueryResult, StoreError, Triple
-from kg.store.sparql_guard import check_query
+from kg.store.sparql_guard import check_query, strip_literals
 from kg.store.terms import from_ox
 
+_QUERY_FORM = re.compile(r"(?<![:\w?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 # Graphs a Virtuoso installation keeps for itself; they are not part of a kg graph.
 SYSTEM_GRAPH_PREFIXES = ("http://www.openlinksw.com/", "http://www.w3.org/ns/ldp", "urn:activitystreams-owl",
@@ -173,9 +175,12 @@ class RemoteStore(GraphStore):
 
     def _query(self, sparql: str, what: str, *, limit: int | None = None) -> QueryResult:
         params = {} if self.virtuoso else {"union-default-graph": ""}
-        response = self._request(
-            "POST", self.query_url, what, params=params, data={"query": sparql},
-            headers={"Accept": "application/sparql-results+json, application/n-triples;q=0.9, text/plain;q=0.5"})
+        form = _QUERY_FORM.search(strip_literals(sparql))
+        graph_query = form is not None and form.group(1).upper() in ("CONSTRUCT", "DESCRIBE")
+        accept = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8" if graph_query \
+            else "application/sparql-results+json"
+        response = self._request("POST", self.query_url, what, params=params, data={"query": sparql},
+                                 headers={"Accept": accept})
         kind = response.headers.get("Content-Type", "").split(";")[0].strip()
         if kind in ("application/sparql-results+json", "application/json"):
             return _parse_json_results(response.json(), limit)
