@@ -16,8 +16,13 @@ from kg.store import StoreError, open_store
 
 
 def default_workers() -> int:
-    """One query worker per core, at least two (so one long query never blocks the rest), at most eight."""
-    return max(2, min(8, os.cpu_count() or 2))
+    """Two query workers per core, at least eight, at most sixteen.
+
+    More workers than cores on purpose: a heavy query holds its worker for its whole run, and with one worker per
+    core the light queries queue behind it (measured at 1M triples, 8 clients, 2 workers on 2 cores: p50 7.4× that of
+    Oxigraph server; 8 workers: the OS interleaves them as Oxigraph's threads are).  A worker costs about 40 MB.
+    """
+    return max(8, min(16, 2 * (os.cpu_count() or 2)))
 
 
 def run_server(spec: str, *, host: str = "127.0.0.1", port: int = 8000, base: str, timeout: float = 30.0,
