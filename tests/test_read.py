@@ -244,6 +244,13 @@ def test_html_fallback_for_pages_too_short_for_the_extractor() -> None:
     assert article.title == "短讯"
 
 
+def test_xhtml_with_an_encoding_declaration() -> None:
+    declaration = '<?xml version="1.0" encoding="gbk"?>\n'
+    page = declaration + PAGE.format(charset="gbk")
+    [article] = read_html(page).articles
+    assert article.title == "公安机关销毁１０余万非法枪支" and "刘绍武介绍" in article.text
+
+
 def test_sniffing() -> None:
     assert sniff_format("<doc>\n<url>http://x</url>") == "sogou"
     assert sniff_format("<!DOCTYPE html><html>") == "html"

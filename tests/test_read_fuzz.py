@@ -54,9 +54,12 @@ def test_random_bytes_decode(data: bytes) -> None:
 
 @FUZZ
 @given(st.binary(max_size=4096), st.sampled_from(["", ".txt", ".html", ".jsonl", ".dat"]),
-       st.sampled_from([None, "gbk", "utf-8", "big5", "utf-16"]))
-def test_random_bytes_through_the_whole_file_reader(data: bytes, suffix: str, encoding: str | None) -> None:
-    check_items(read_bytes(data, f"fuzz{suffix}", options=ReadOptions(encoding=encoding)))
+       st.sampled_from([None, "gbk", "utf-8", "big5", "utf-16"]), st.booleans(),
+       st.sampled_from(["auto", "always"]))
+def test_random_bytes_through_the_whole_file_reader(data: bytes, suffix: str, encoding: str | None, lines: bool,
+                                                    simplify: str) -> None:
+    check_items(read_bytes(data, f"fuzz{suffix}", lines=lines,
+                           options=ReadOptions(encoding=encoding, simplify=simplify)))
 
 
 @FUZZ

@@ -117,10 +117,14 @@ def _strip_tags(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+
+
 def _parse(text: str):
     from lxml import etree, html
 
     parser = html.HTMLParser(recover=True, huge_tree=True, remove_comments=True, remove_pis=True)
+    text = _XML_DECLARATION.sub("", text, count=1)  # lxml refuses str input that declares an encoding (XHTML)
     try:
         root = html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
