@@ -49,6 +49,21 @@ _GRAPH_NAMES = {"turtle": "turtle", "ttl": "turtle", "n3": "turtle", "nt": "nt",
 DEFAULT_FORMAT = {"select": "json", "ask": "json", "graph": "turtle"}
 
 
+def parse_accept(accept: str | None) -> MIMEAccept:
+    """Accept parsed with only the q parameter kept.
+
+    Why: werkzeug matches ``text/csv; charset=utf-8`` only against an offer with the same parameters, but a
+    charset (or any other parameter) on a SPARQL result type never changes which format fits.
+    """
+    parts = []
+    for item in (accept or "").split(","):
+        media, *params = [p.strip() for p in item.split(";")]
+        if media:
+            q = [p for p in params if p.replace(" ", "").lower().startswith("q=")]
+            parts.append(";".join([media, *q[:1]]))
+    return parse_accept_header(", ".join(parts), MIMEAccept)
+
+
 def media_type(kind: str, fmt: str) -> str:
     """The canonical media type of format ``fmt`` for a result of ``kind`` (select, ask or graph)."""
     return GRAPH_MEDIA_TYPES[fmt] if kind == "graph" else RESULT_MEDIA_TYPES[fmt]
@@ -73,7 +88,7 @@ def choose_format(kind: str, accept: str | None, parameter: str | None = None) -
     if parameter:
         return _from_parameter(kind, parameter)
     offers = GRAPH_OFFERS if kind == "graph" else RESULT_OFFERS
-    parsed = parse_accept_header(accept or "", MIMEAccept)
+    parsed = parse_accept(accept)
     if not parsed:
         return DEFAULT_FORMAT[kind]
     default_media = media_type(kind, DEFAULT_FORMAT[kind])
@@ -93,7 +108,7 @@ def prefers_html(accept: str | None, alternatives: list[str]) -> bool:
     HTML is offered last, so ``*/*`` (curl, scripts) gets the machine format and only a real preference for HTML
     (browsers send ``text/html`` at q=1 and ``*/*`` at q=0.8) gets the page.
     """
-    parsed = parse_accept_header(accept or "", MIMEAccept)
+    parsed = parse_accept(accept)
     if not parsed:
         return False
     return parsed.best_match([*alternatives, "text/html"]) == "text/html"
