@@ -18,7 +18,8 @@ from kg import __version__
 from kg.document import Source
 from kg.extract import Extractor
 from kg.rdf import DEFAULT_BASE, ONTOLOGY_GRAPH, DocumentConverter, content_hash, document_iri
-from kg.rdf.namespaces import KG
+from kg.rdf.iris import AFFILIATIONS, Resolver
+from kg.rdf.namespaces import KG, RDFS
 from kg.read import ReadProblem, read_sources
 from kg.resources import ontology_text
 from kg.store import GraphStore, StoreError
@@ -61,7 +62,7 @@ def build(store: GraphStore, paths: Iterable[str | Path], *, base: str = DEFAULT
           date: str = "", force: bool = False, extractor: Extractor | None = None,
           progress: Callable[[Source | ReadProblem], None] | None = None) -> BuildReport:
     extractor = extractor or Extractor()
-    converter = DocumentConverter(base, now=datetime.now(UTC))
+    converter = DocumentConverter(base, now=datetime.now(UTC), resolver=store_resolver(store))
     report = BuildReport()
     load_ontology(store)
     seen: dict[str, set[str]] = {}  # file id -> the document ids it yields now
@@ -96,6 +97,29 @@ def build(store: GraphStore, paths: Iterable[str | Path], *, base: str = DEFAULT
 def file_id(doc_id: str) -> str:
     """The id of the file a document came from: its id without the ``#article`` or ``#line`` fragment."""
     return doc_id.split("#", 1)[0]
+
+
+def store_resolver(store: GraphStore) -> Resolver:
+    """Answers "which entities of this type and label do other documents hold, affiliated where?" from the store,
+    so that a build keeps two people of one name apart (see :func:`kg.rdf.iris.mint_entity_iris`)."""
+    from kg.export.writer import nt_term
+
+    def resolve(type_name: str, label: str, graph: str) -> dict[str, set[str]]:
+        affiliated = " | ".join(f"<{KG[name]}>" for name in AFFILIATIONS)
+        rows = store.query(f"""
+            SELECT DISTINCT ?e ?aff WHERE {{
+              GRAPH ?g {{ ?e a <{KG[type_name]}> ; <{RDFS.label}> {nt_term(Literal(label, lang="zh"))} }}
+              FILTER (?g != <{graph}>)
+              OPTIONAL {{ GRAPH ?g2 {{ ?e {affiliated} ?a }} FILTER (?g2 != <{graph}>) ?a <{RDFS.label}> ?aff }}
+            }}""").rows
+        out: dict[str, set[str]] = {}
+        for row in rows:
+            entry = out.setdefault(str(row["e"]), set())
+            if "aff" in row:
+                entry.add(str(row["aff"]))
+        return out
+
+    return resolve
 
 
 def stored_documents(store: GraphStore) -> dict[str, str]:

@@ -19,7 +19,7 @@ from rdflib.term import Node
 
 from kg import __version__
 from kg.document import Document, Relation
-from kg.rdf.iris import document_iri, entity_iri, graph_iri
+from kg.rdf.iris import Resolver, document_iri, graph_iri, mint_entity_iris
 from kg.rdf.namespaces import DCT, KG, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
 Triple = tuple[Node, Node, Node]
@@ -85,9 +85,10 @@ class DocumentConverter:
     ``now`` is injectable so that tests (and reproducible exports) can fix the extraction time.
     """
 
-    def __init__(self, base: str, *, now: datetime | None = None) -> None:
+    def __init__(self, base: str, *, now: datetime | None = None, resolver: Resolver | None = None) -> None:
         self.base = base
         self.now = now
+        self.resolver = resolver  # what other documents in the store say, to keep two people of one name apart
 
     def graph(self, doc: Document) -> str:
         return graph_iri(self.base, doc.doc)
@@ -96,7 +97,8 @@ class DocumentConverter:
         return graph_iri(self.base, doc_id)
 
     def entity_iris(self, doc: Document) -> dict[str, URIRef]:
-        return {e.id: URIRef(entity_iri(self.base, e.type, e.label)) for e in doc.entities}
+        iris = mint_entity_iris(self.base, doc, self.resolver, self.graph(doc))
+        return {entity_id: URIRef(iri) for entity_id, iri in iris.items()}
 
     def triples(self, doc: Document) -> Iterator[Triple]:
         doc_node = URIRef(document_iri(self.base, doc.doc))

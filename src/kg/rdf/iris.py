@@ -3,13 +3,15 @@
 An entity's IRI is made from its type and canonical label only, so the same name found in two documents (or on two
 machines) lands on the same node: that is how entities merge across documents.  Chinese characters are kept as they
 are (IRIs allow them, and a reader can see what a node is); characters that would break an IRI or a URL path are
-percent-encoded.
+percent-encoded.  Two different people with one name are kept apart by :func:`mint_entity_iris`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
+from kg.document import Document
 from kg.rdf.namespaces import DEFAULT_BASE
 
 # Keep everything that is legal and unambiguous in an IRI path segment; encode the rest.
@@ -44,3 +46,72 @@ def document_iri(base: str, doc_id: str) -> str:
 def graph_iri(base: str, doc_id: str) -> str:
     """The named graph holding what one document asserts (kept apart from the document node itself)."""
     return f"{normalise_base(base)}graph/{segment(doc_id, keep_slash=True)}"
+
+
+# ---------------------------------------------------------------- two different things with one name
+
+# Predicates whose object tells two people of one name apart: the agency a person holds a post in or belongs to.
+AFFILIATIONS = ("holdsPost", "memberOf")
+
+Resolver = Callable[[str, str, str], dict[str, set[str]]]
+"""(type, label, IRI of the document's own graph) -> {IRI of an existing entity with that type and label: labels of
+its affiliations}, as other documents in the store state them."""
+
+
+def qualified_iri(base: str, type_name: str, label: str, qualifier: str) -> str:
+    """``person/李波(株洲市教育局)``: the Wikipedia-style disambiguation, readable and still one path segment."""
+    return entity_iri(base, type_name, f"{label}({qualifier})")
+
+
+def affiliation_of(doc: Document, entity_id: str) -> str | None:
+    """The label of the agency the entity is first said to hold a post in or belong to (by evidence offset)."""
+    found = []
+    for index, rel in enumerate(doc.relations):
+        if rel.subject == entity_id and rel.predicate in AFFILIATIONS and rel.object is not None:
+            offset = rel.evidence.start if rel.evidence is not None else 1 << 62
+            found.append((offset, index, rel.object))
+    for _, _, obj in sorted(found):
+        try:
+            return doc.entity(obj).label
+        except KeyError:
+            continue
+    return None
+
+
+def mint_entity_iris(base: str, doc: Document, resolver: Resolver | None = None, graph: str = "") -> dict[str, str]:
+    """Entity id -> IRI for one document, so that one name does not blindly merge two people.
+
+    The rule, deterministic for a given set of documents built in order:
+
+    * By default an entity's IRI is its type and label: the same name in two documents is one node (that is how
+      entities merge across documents).
+    * A person with a known affiliation (holds a post in / member of an agency) whose plain IRI is already used by
+      other documents for a person affiliated elsewhere is a different person: it gets ``person/李波(株洲市教育局)``
+      (or reuses that IRI when another document minted it already).  A person with no known affiliation cannot be
+      told apart and joins the plain node.
+    * Two entities of one document with one type and label (the extractor kept them apart) never share an IRI:
+      the later one is qualified by its affiliation, or numbered ``(2)``, ``(3)``…
+
+    ``resolver`` answers from the store what other documents say (see :data:`Resolver`); without it (``kg
+    extract``, unit tests) only the in-document rule applies.
+    """
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for ent in doc.entities:
+        plain = entity_iri(base, ent.type, ent.label)
+        iri = plain
+        affiliation = affiliation_of(doc, ent.id) if ent.type == "Person" else None
+        if affiliation and resolver is not None:
+            existing = resolver(ent.type, ent.label, graph)
+            qualified = qualified_iri(base, ent.type, ent.label, affiliation)
+            if plain in existing and existing[plain] and affiliation not in existing[plain]:
+                iri = qualified
+        if iri in used:
+            iri = qualified_iri(base, ent.type, ent.label, affiliation) if affiliation else iri
+            number = 2
+            while iri in used:
+                iri = qualified_iri(base, ent.type, ent.label, str(number))
+                number += 1
+        used.add(iri)
+        out[ent.id] = iri
+    return out
