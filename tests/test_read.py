@@ -75,6 +75,25 @@ def test_undecodable_bytes_are_replaced_counted_and_located() -> None:
     assert f"first at byte {len(good)}" in decoded.warning()
 
 
+def test_damaged_big5_is_still_big5() -> None:
+    data = NEWS_TRAD.encode("big5") + b"\xff\xff" + NEWS_TRAD.encode("big5")
+    decoded = decode_bytes(data)
+    assert decoded.encoding.startswith("big5") and decoded.plausible
+    assert decoded.text == NEWS_TRAD + "\ufffd\ufffd" + NEWS_TRAD
+
+
+def test_random_high_bytes_are_not_text(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(8)
+    path = tmp_path / "blob.dat"
+    path.write_bytes(bytes(rng.randrange(0x80, 0xFF) for _ in range(5000)))  # no NUL, no magic: decodes as GB18030
+    [problem] = list(read_sources([path]))
+    assert isinstance(problem, ReadProblem) and "--encoding" in problem.reason
+    [doc] = sources(read_sources([path], options=ReadOptions(encoding="gb18030")))  # forcing still reads it
+    assert len(doc.text) > 1000
+
+
 def test_mostly_utf8_with_one_bad_sequence_stays_utf8() -> None:
     data = NEWS.encode("utf-8") * 5 + b"\xe5\x85" + NEWS.encode("utf-8")  # a truncated 3-byte sequence
     decoded = decode_bytes(data)

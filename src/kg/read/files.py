@@ -218,6 +218,9 @@ def read_bytes(data: bytes, name: str, *, lines: bool = False, date: str = "", d
     out: list[Source | ReadProblem | ReadWarning] = []
     if decoded.warning():
         out.append(ReadWarning(name, decoded.warning()))
+    if not decoded.plausible:
+        return [ReadProblem(name, "no text encoding fits (binary data?); if it is text, name its encoding with "
+                                  "--encoding; skipped")]
     if looks_binary_text(decoded.text):
         return [ReadProblem(name, f"binary data (mostly undecodable as {decoded.encoding}), not text; skipped")]
     text = decoded.text

@@ -56,6 +56,7 @@ def _pick(meta: dict[str, str], names: tuple[str, ...]) -> str:
     return next((meta[name] for name in names if meta.get(name)), "")
 
 
+_CONTROLS = {code: " " for code in (*range(0, 9), 11, 12, *range(14, 32), 0x7F)}
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -159,6 +160,7 @@ def read_html(text: str, *, url: str = "") -> Parsed:
     ``url`` (a page's address, when the caller knows it) helps date guessing from paths like ``/20211216/``.
     """
     parsed = Parsed()
+    text = text.translate(_CONTROLS)  # lxml refuses them in text it is handed back, and they are never content
     if len(text) > MAX_CHARS:
         parsed.warnings.append(f"page of {len(text)} characters cut to the first {MAX_CHARS}")
         text = text[:MAX_CHARS]
