@@ -25,8 +25,6 @@ from kg.document import Source
 from kg.read.decode import binary_kind, decode_bytes, looks_binary_text, normalise_encoding
 from kg.read.formats import FORMATS, JsonFields, Parsed, read_jsonl, read_sogou, read_text, sniff_format
 
-TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
-BINARY_SNIFF = 8192
 STDIN = "-"
 STDIN_ID = "stdin"
 SIMPLIFY = ("auto", "always", "never")
@@ -180,14 +178,6 @@ def iter_files(paths: Iterable[str | Path], options: ReadOptions | None = None) 
             yield path
         else:
             yield ReadProblem(str(raw), "not a regular file")
-
-
-def decode(data: bytes, path: str, encoding: str | None = None) -> str:
-    """Text of ``data`` (kept for callers of the first version; :func:`decode_bytes` also reports damage)."""
-    kind = binary_kind(data)
-    if kind:
-        raise ValueError(f"{kind}, not text")
-    return decode_bytes(data, encoding).text
 
 
 def parse_text(text: str, fmt: str, *, lines: bool = False, json_fields: JsonFields | None = None) -> Parsed:
