@@ -301,6 +301,7 @@ def main() -> int:
     parser.add_argument("--triples", type=int, nargs="+", default=[100_000])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each (server, clients) run")
+    parser.add_argument("--warmup", type=float, default=8.0, help="seconds of load before measuring (default 8)")
     parser.add_argument("--workers", type=int, default=None, help="kg serve --workers (default: its own default)")
     parser.add_argument("--servers", nargs="+", default=["oxigraph", "kg"], choices=["oxigraph", "kg"])
     args = parser.parse_args()
@@ -317,7 +318,7 @@ def main() -> int:
                 port = free_port()
                 process, path = start(server, store, port, args.workers)
                 try:
-                    run_load(port, path, samples, 1, 2.0)  # warm-up: caches, worker start-up
+                    run_load(port, path, samples, 2, args.warmup)  # warm-up: caches, worker start-up
                     for clients in args.clients:
                         table[(server, clients)] = summarise(run_load(port, path, samples, clients, args.seconds),
                                                              args.seconds)
