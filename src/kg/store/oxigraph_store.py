@@ -57,9 +57,13 @@ class OxigraphStore(GraphStore):
         name = ox.NamedNode(graph)
         quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in triples]
         quads += [ox.Quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in metadata]
-        # One SPARQL update is one transaction in Oxigraph: the drop and the insert commit together or not at all.
-        body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
         try:
+            if not self._store.contains_named_graph(name):
+                # A new graph (the common case in a build): one transactional insert, no SPARQL text to parse.
+                self._store.extend(quads)
+                return
+            # One SPARQL update is one transaction in Oxigraph: the drop and the insert commit together or not at all.
+            body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
             self._store.update(f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}")
         except (OSError, SyntaxError, RuntimeError) as exc:
             raise StoreError(f"cannot write graph {graph} to {self.description}: {exc}") from exc
