@@ -57,6 +57,12 @@ class OxigraphStore(GraphStore):
         name = ox.NamedNode(graph)
         quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in triples]
         quads += [ox.Quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in metadata]
+        self.replace_graph_quads(graph, quads)
+
+    def replace_graph_quads(self, graph: str, quads: list[ox.Quad]) -> None:
+        """:meth:`replace_graph` for pyoxigraph quads already in ``graph`` (the import fast path: no conversion
+        through rdflib terms)."""
+        name = ox.NamedNode(graph)
         try:
             if not self._store.contains_named_graph(name):
                 # A new graph (the common case in a build): one transactional insert, no SPARQL text to parse.
