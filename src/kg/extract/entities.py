@@ -38,6 +38,40 @@ def declared_aliases(text: str, mentions: list[Mention]) -> list[Mention]:
     return out
 
 
+_SAME_MARKS = str.maketrans({"‘": "“", "’": "”", "「": "“", "」": "”", "(": "（", ")": "）", "\"": "“"})
+REPEAT_MIN_CHARS = 4
+
+
+def repeated_names(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Other occurrences of a name recognised once (‘童说炎帝’抖音大赛 inside a quotation after “童说炎帝”抖音大赛).
+
+    Why: the recogniser sees one sentence at a time and may miss a name in a context it was not built for; a reader
+    knows the name from elsewhere in the article.  Quote and bracket styles count as the same; a place the name
+    already overlaps is left alone, so this only fills gaps.
+    """
+    norm = text.translate(_SAME_MARKS)  # same length: offsets hold
+    occupied = bytearray(len(text) + 1)
+    for m in mentions:
+        occupied[m.start: m.end] = b"\1" * (m.end - m.start)
+    out = []
+    seen: set[str] = set()
+    for m in sorted(mentions, key=lambda m: -(m.end - m.start)):
+        if m.source in {"nested", "anaphora", "abbreviation"} or m.type == "Person" \
+                or m.end - m.start < REPEAT_MIN_CHARS:
+            continue
+        name = norm[m.start: m.end]
+        if name in seen:
+            continue
+        seen.add(name)
+        for found in re.finditer(re.escape(name), norm):
+            s, e = found.start(), found.end()
+            if any(occupied[s:e]):
+                continue
+            out.append(Mention(s, e, text[s:e], m.type, entity=f"alias:{m.start}", source="repeat"))
+            occupied[s:e] = b"\1" * (e - s)
+    return out
+
+
 def anaphora(text: str, mentions: list[Mention]) -> list[Mention]:
     """``该区``, ``该项目`` … resolved to the nearest preceding compatible mention."""
     out = []

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from kg.document import Document, Mention, Source
 from kg.extract.dates import date_from_name
-from kg.extract.entities import anaphora, build_entities, declared_aliases
+from kg.extract.entities import anaphora, build_entities, declared_aliases, repeated_names
 from kg.extract.lexicon import AGENCY_SUFFIXES, NOT_NAMES
 from kg.extract.mentions import DEFAULT_RECOGNISERS, Recogniser, resolve_overlaps
 from kg.extract.relations import credit_mentions, relations
@@ -22,7 +22,7 @@ from kg.extract.tokens import tokenize
 _NESTED_PLACE = re.compile(r"^(.{2,}?(?:省|市|县|区|镇|乡|街道))(.{2,})$")
 _PARENT_AGENCY_HEADS = ("大学", "集团", "公司", "政府", "委员会")
 # The longest administrative or institutional prefix of an agency's name (深圳市罗湖区 in 深圳市罗湖区政数局).
-_PARENT_HEAD = re.compile(r"(?:省|市|县|区|镇|乡|街道|大学|集团|公司|政府|委员会)")
+_PARENT_HEAD = re.compile(r"(?:省|市|县|区|镇|乡|街道|社区|村|大学|集团|公司|政府|委员会)")
 # Two characters that make a word across a prefix boundary: 市场, 区域 … (贵阳市|场监督管理局 is no cut).
 _NOT_A_CUT = frozenset({"市场", "区域", "县域", "市区", "市县", "市民", "区县", "镇区", "省市", "市政", "区划", "市委",
                         "区委", "县委", "省委", "镇委", "市级", "区级", "县级", "省级", "学院", "学校", "司法"})
@@ -54,6 +54,7 @@ class Extractor:
             mentions = [m for m in mentions if not any(m.start < e and s < m.end for s, e in alias_spans)]
         mentions += nested_places(mentions)
         mentions += aliases
+        mentions += repeated_names(text, mentions)
         mentions += anaphora(text, mentions)
         mentions.sort(key=lambda m: (m.start, -m.end))
         doc.mentions = mentions
@@ -91,6 +92,11 @@ def nested_places(mentions: list[Mention]) -> list[Mention]:
             if prefix:
                 kind = "Agency" if prefix.endswith(_PARENT_AGENCY_HEADS) else "Place"
                 out.append(Mention(m.start, m.start + len(prefix), prefix, kind, source="nested"))
+                # 云田镇五星社区照料中心 → 云田镇五星社区 → 云田镇
+                match = _NESTED_PLACE.match(prefix) if kind == "Place" else None
+                if match:
+                    out.append(Mention(m.start, m.start + len(match.group(1)), match.group(1), "Place",
+                                       source="nested"))
     return out
 
 

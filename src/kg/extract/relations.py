@@ -34,6 +34,7 @@ from kg.document import Document, Entity, Mention, Relation, Sentence, Span
 from kg.extract.dates import DateMention, find_dates
 from kg.extract.lexicon import POST_TITLES, SURNAMES
 from kg.extract.money import Amount, find_money, find_quantities
+from kg.extract.tokens import tokenize
 
 _TITLES = "|".join(sorted(POST_TITLES, key=len, reverse=True))
 _TITLE_LIST = rf"(?:{_TITLES})(?:\s*[、兼和及]\s*(?:{_TITLES}))*"
@@ -61,6 +62,7 @@ _PRICE = re.compile(r"(票价|价格|售价|单价|门票)[^，,。；]{0,4}$")
 _MEASURE = re.compile(r"(全长|总长|长约|长|占地面积|占地|建筑面积|面积|阅读量|播放量|浏览量|点击量|参与人数|"
                       r"收到|吸引|覆盖|总里程|里程|容量|规模)[^，,。；]{0,4}$")
 _LOCATED = re.compile(r"^\s*(?:总部)?(?:位于|坐落于|坐落在|地处|落户|设在|设于|总部在|总部设在|总部位于)\s*$")
+_HOLD = re.compile(r"(召开|举行|举办|开展|启动|参加|参观|开幕|进行|调研|考察|学习)")
 _HEADQUARTERS = re.compile(r"总部(?:位于|设在|设于|在)\s*$")
 _EVENT_PLACE_LEAD = re.compile(r"(在|于|赴|前往|到|深入)\s*$")
 _SPEAK = re.compile(r"^\s*(?:相关)?(?:负责人|工作人员|有关负责人|相关人士)?\s*"
@@ -90,8 +92,22 @@ ROLE_NAMES = {"记者": "记者", "通讯员": "通讯员", "摄影": "摄影", 
               "见习记者": "记者", "实习生": "实习生", "撰稿": "作者", "编辑": "编辑", "责任编辑": "编辑"}
 
 
+# Parts of speech of a word that would belong to an agency's name if it stood right before it.
+_NAME_POS = frozenset({"n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "vn", "j", "eng", "ng", "an", "b", "l", "i", "x"})
+_CJK_PUNCT = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]")
+_PHRASE_BREAK = re.compile(r"[\s，,。；;：:、！？!?（）()“”\"《》【】\[\]—…·]")
+_LEAD_WORDS = ("由", "是", "为", "和", "与", "及", "在", "从", "对", "向", "据", "经", "将", "把", "被", "于", "的",
+               "即",
+               "聘请", "任命", "加入", "创办", "创立", "创建", "成立", "投资", "收购", "担任", "出任", "就职", "毕业于",
+               "就读于", "考入", "进入", "原", "现", "其", "该", "旗下", "简介", "介绍", "任", "现任", "曾任", "历任",
+               "兼任", "当选", "创办了", "创立了", "创建了", "成立了")
+_RESOLVED = frozenset({"anaphora", "abbreviation", "repeat"})
+_PARTY_HEADS = ("党工委", "党委", "党组", "党支部", "总支")
 _OFFICIAL_HEADS = ("局", "委", "办", "政府", "厅", "处", "科", "室", "委员会", "管委会", "党委", "党组", "人大", "政协",
                    "法院", "检察院", "派出所", "中心", "所", "站", "队", "部", "署")
+# An agency label that is only a legal form or a kind of body (有限公司, 党委, 俱乐部): a piece of a longer name.
+_GENERIC_AGENCY = re.compile(r"(?:股份)?有限(?:责任)?公司|(?:总|分|集团)?公司|集团|俱乐部|联合会|委员会|党委|党组|"
+                             r"党工委|支部|总支|董事会|理事会|工作委员会")
 _GENERIC_HEADS = ("干部", "党员", "群众", "人员", "居民", "职工", "员工")
 
 
@@ -101,7 +117,7 @@ def _generic(entity: Entity) -> bool:
     label = entity.label
     if entity.type == "Project" and len(label) <= 4 and label.endswith(("项目", "工程")):
         return True
-    return entity.type == "Agency" and label.endswith(_GENERIC_HEADS)
+    return entity.type == "Agency" and (label.endswith(_GENERIC_HEADS) or bool(_GENERIC_AGENCY.fullmatch(label)))
 
 
 @dataclass
@@ -133,6 +149,46 @@ class Context:
     def type_of(self, mention: Mention) -> str:
         return self.by_id[mention.entity].type
 
+    def whole(self, m: Mention) -> bool:
+        """Whether ``m`` is a whole name, not a piece the recogniser cut out of a longer one.
+
+        温州华泰警示|设备有限公司 and 刘炯|天 are pieces: the word segmenter puts a word boundary elsewhere, or the
+        word right before is a noun that belongs to the name.  Used where a fact is only worth stating about the
+        whole name (posts, founders, founding dates, headquarters, schools).
+        """
+        text = self.doc.text
+        if m.start > 0 and text[m.start - 1] in "（(":
+            return False  # an aside in brackets: (原江苏中烟工业公司)
+        lo, hi = max(0, m.start - 8), min(len(text), m.end + 4)
+        starts, ends, last_before = set(), set(), None
+        for tok in tokenize(text[lo:hi]):
+            starts.add(lo + tok.start)
+            ends.add(lo + tok.end)
+            if lo + tok.end == m.start:
+                last_before = tok
+        if (m.end not in ends and m.type == "Person") or (m.start not in starts and m.start > lo):
+            return False  # (an agency's last word may fuse with a title: 中国文化|大学校长)
+        return not (m.type == "Agency" and last_before is not None and last_before.pos in _NAME_POS
+                    and not _CJK_PUNCT.search(last_before.word) and last_before.word not in _LEAD_WORDS)
+
+    def all_whole(self, *ms: Mention) -> bool:
+        return all(m.source in _RESOLVED or self.whole(m) for m in ms)
+
+    def opens_phrase(self, m: Mention) -> bool:
+        """Whether an agency's name opens its phrase: after punctuation or a lead word (由, 在, 毕业于 …).
+
+        Company facts (成立于, 创始人, 总部) are read only about names that open their phrase, because a company name
+        the recogniser cut short (温州华泰警示|设备有限公司) still looks like a name of its own.
+        """
+        if m.source in _RESOLVED:
+            return True
+        text = self.doc.text
+        k = m.start
+        while k > 0 and not _PHRASE_BREAK.match(text[k - 1]) and m.start - k < 12:
+            k -= 1
+        lead = text[k: m.start]
+        return not lead or lead.endswith(_LEAD_WORDS)
+
     def evidence(self, offset: int) -> Span | None:
         sent = self.doc.sentence_at(offset)
         return Span(sent.start, sent.end) if sent else None
@@ -152,8 +208,9 @@ class Context:
         """The agency the text is about around ``offset``: the one in the headline (株洲经开区全力开展…), else the
         one named most often in the 1500 characters before."""
         title = self.doc.title
-        if title and self.doc.text.lstrip().startswith(title[:8]):
-            head_end = self.doc.text.find(title) + len(title)
+        at = self.doc.text.find(title, 0, 200) if title else -1
+        if at >= 0:
+            head_end = at + len(title)
             in_title = [m for m in self.mentions if m.end <= head_end and m.type in types and m.source != "nested"]
             if in_title:
                 return in_title[0]
@@ -188,8 +245,9 @@ def posts(ctx: Context) -> Iterator[Relation]:
     text = ctx.doc.text
     ordered = ctx.mentions
     _posts_of: dict[str, list[Relation]] = {}
+    parents = {(m.start, m.end): m for m in ordered if m.source == "nested" and m.type == "Agency"}
     for i, person in enumerate(ordered):
-        if person.type != "Person":
+        if person.type != "Person" or not ctx.whole(person):
             continue
         pos = person.start
         found_before = False
@@ -208,9 +266,10 @@ def posts(ctx: Context) -> Iterator[Relation]:
                 if agency.type == "Agency":
                     break
                 continue
-            if agency.type == "Agency":
-                for title in re.split(r"\s*[、兼和及]\s*", match.group(1)):
-                    rel = _rel(ctx, person, "holdsPost", obj=agency, at=person.start, source="post-before-name",
+            if agency.type == "Agency" and ctx.all_whole(agency) and ctx.opens_phrase(agency):
+                holder, titles = _holder_and_titles(agency, match.group(1), parents)
+                for title in titles:
+                    rel = _rel(ctx, person, "holdsPost", obj=holder, at=person.start, source="post-before-name",
                                role=title)
                     _posts_of.setdefault(person.entity, []).append(rel)
                     yield rel
@@ -241,11 +300,29 @@ def posts(ctx: Context) -> Iterator[Relation]:
             if not _POST_AFTER_NAME_LEAD.match(text[person.end: agency.start]):
                 break
             match = _POSTS_AFTER_AGENCY.match(text[agency.end: agency.end + 30])
-            if match:
-                for title in re.split(r"\s*[、兼和及]\s*", match.group(1)):
-                    yield _rel(ctx, person, "holdsPost", obj=agency, at=person.start, source="post-after-name",
+            if match and ctx.all_whole(agency):
+                holder, titles = _holder_and_titles(agency, match.group(1), parents)
+                for title in titles:
+                    yield _rel(ctx, person, "holdsPost", obj=holder, at=person.start, source="post-after-name",
                                role=title)
             break
+
+
+def _holder_and_titles(agency: Mention, titles: str, parents: dict[tuple[int, int], Mention]
+                       ) -> tuple[Mention, list[str]]:
+    """新疆天业集团有限公司党委书记、董事长: the posts are in the company, 书记 being of its party committee."""
+    holder, party = agency, ""
+    party_head = next((h for h in _PARTY_HEADS if agency.text.endswith(h)), "")
+    if party_head:
+        parent = parents.get((agency.start, agency.end - len(party_head)))
+        if parent is not None:
+            holder, party = parent, party_head
+    out = []
+    for title in re.split(r"\s*[、兼和及]\s*", titles):
+        if party and title.endswith("书记") and not title.startswith(("党", "纪")):
+            title = party + title
+        out.append(title)
+    return holder, out
 
 
 # ---------------------------------------------------------------- organisers, partners, participants
@@ -278,7 +355,7 @@ def organizers(ctx: Context) -> Iterator[Relation]:
                       and m.source != "nested"]
             if not before:
                 # a dropped subject (先后多次组织党员干部…开展…活动): the agency the article is about
-                if any(m.type in {"Person", "Agency", "Place"} for m in inside if m.end <= trig.start()):
+                if any(m.type in {"Person", "Agency"} for m in inside if m.end <= trig.start()):
                     continue
                 if trig.group(1) not in _TOPIC_TRIGGERS or "、" in text[trig.end(): event.start] \
                         or re.search(r"(成功|正式|隆重|顺利)$", text[max(sent.start, trig.start() - 2): trig.start()]):
@@ -530,12 +607,14 @@ def locations(ctx: Context) -> Iterator[Relation]:
             if head and not _LOCATED.match(gap):
                 # 润迅通信集团有限公司是一家…公司,总部位于广东省深圳市: the company the sentence is about
                 agencies = [m for m in inside[: k + 1] if m.type == "Agency" and m.source != "nested"]
-                if agencies and not _CLAUSE.search(text, b.start - len(head.group(0)), b.start):
+                if agencies and not _CLAUSE.search(text, b.start - len(head.group(0)), b.start) \
+                        and (b.end >= len(text) or _PHRASE_BREAK.match(text[b.end])) \
+                        and ctx.all_whole(agencies[0]) and ctx.opens_phrase(agencies[0]):
                     yield _rel(ctx, agencies[0], "locatedIn", obj=b, at=b.start, source="headquarters", role="总部")
                 continue
             if _LOCATED.match(gap):
                 predicate = predicate_for.get(a.type)
-                if predicate:
+                if predicate and ("总部" not in gap or (ctx.all_whole(a) and ctx.opens_phrase(a))):
                     yield _rel(ctx, a, predicate, obj=b, at=a.start, source="located-verb",
                                role="总部" if "总部" in gap else "")
         # 在/前往 <Place>(、<Place>) … 召开/开展/举行 <Event>
@@ -544,18 +623,27 @@ def locations(ctx: Context) -> Iterator[Relation]:
                 continue
             if not _EVENT_PLACE_LEAD.search(text[max(sent.start, place.start - 2): place.start]):
                 continue
-            if i and inside[i - 1].end == place.start - 1 and text[place.start - 1] == "、":
+            if i and text[place.start - 1] == "、":
                 continue  # inside a list; handled from its head
-            group = _entity_list_after(ctx, inside, place.start, {"Place"})
-            end = group[-1].end
-            rest = [m for m in inside if m.start >= end and m.type == "Event"]
-            if not rest:
-                continue
-            event = rest[0]
-            between = text[end: event.start]
-            if len(between) > 24 or not re.search(r"(召开|举行|举办|开展|启动|参加|参观|开幕|进行)", between) \
-                    or _CLAUSE.search(between):
-                continue
+            _, c_end = ctx.clause_bounds(sent, place.start)
+            events_after = [m for m in inside if place.start < m.start < c_end and m.type == "Event"]
+            if events_after:
+                event = events_after[0]
+                group = [m for m in inside if place.start <= m.start and m.end <= event.start and m.type == "Place"
+                         and m.source != "nested"]
+                between = text[group[-1].end: event.start]
+                if len(between) > 24 or not _HOLD.search(between):
+                    continue
+            else:
+                # …交流会,…负责人约40人,前往云峰湖社区、曹塘社区,参观学习: the event named before the journey
+                if not re.search(r"(前往|赴|来到|走进|深入)\s*$", text[max(sent.start, place.start - 3): place.start]):
+                    continue
+                earlier = [m for m in inside if m.end <= place.start and m.type == "Event"]
+                if not earlier or not _HOLD.search(text[place.end: min(sent.end, c_end + 12)]):
+                    continue
+                event = earlier[-1]
+                group = [m for m in inside if place.start <= m.start and m.end <= c_end and m.type == "Place"
+                         and m.source != "nested"]
             for p in group:
                 yield _rel(ctx, event, "eventPlace", obj=p, at=p.start, source="event-place")
 
@@ -574,28 +662,26 @@ def sub_organizations(ctx: Context) -> Iterator[Relation]:
     for outer in ordered:
         if outer.type != "Agency" or outer.source in {"nested", "anaphora", "abbreviation"}:
             continue
-        for inner in ordered:
-            if inner.start > outer.start:
-                break
-            if (inner.start == outer.start and inner.end < outer.end and inner.type in {"Place", "Agency"}
-                    and inner.entity != outer.entity and len(outer.text) - len(inner.text) >= 2):
-                # an office of a town is part of its government; a school or company in a city is only located there
-                official = inner.type == "Agency" or outer.text.endswith(_OFFICIAL_HEADS)
-                yield _rel(ctx, outer, "subOrganizationOf" if official else "locatedIn", obj=inner, at=outer.start,
-                           source="nested-name")
+        inners = [m for m in ordered if m.start == outer.start and m.end < outer.end and m.type in {"Place", "Agency"}
+                  and m.entity != outer.entity and len(outer.text) - len(m.text) >= 2]
+        if inners:  # the nearest parent only (深圳市罗湖区政数局 → 深圳市罗湖区, not 深圳市)
+            inner = max(inners, key=lambda m: m.end)
+            # an office of a town is part of its government; a school or company in a city is only located there
+            official = inner.type == "Agency" or outer.text.endswith(_OFFICIAL_HEADS)
+            yield _rel(ctx, outer, "subOrganizationOf" if official else "locatedIn", obj=inner, at=outer.start,
+                       source="nested-name")
 
 
 def nested_parts(ctx: Context) -> Iterator[Relation]:
     """A compound place is part of its administrative prefix (云田镇五星社区 partOf 云田镇)."""
     for outer in ctx.mentions:
-        if outer.type != "Place" or outer.source == "nested":
+        if outer.type != "Place":
             continue
-        for inner in ctx.mentions:
-            if inner.start > outer.start:
-                break
-            if (inner.source == "nested" and inner.start == outer.start and inner.end < outer.end
-                    and inner.type == "Place" and inner.entity != outer.entity):
-                yield _rel(ctx, outer, "partOf", obj=inner, at=outer.start, source="nested-name")
+        inners = [m for m in ctx.mentions if m.source == "nested" and m.start == outer.start and m.end < outer.end
+                  and m.type == "Place" and m.entity != outer.entity]
+        if inners:  # the nearest enclosing place only: 云田镇五星社区 partOf 云田镇, not of anything larger
+            inner = max(inners, key=lambda m: m.end)
+            yield _rel(ctx, outer, "partOf", obj=inner, at=outer.start, source="nested-name")
 
 
 def routes(ctx: Context) -> Iterator[Relation]:
@@ -610,7 +696,7 @@ def routes(ctx: Context) -> Iterator[Relation]:
             lead = text[max(sent.start, m.start - 2): m.start]
             if origin is None and _ROUTE_FROM.search(lead) and _ROUTE_FROM_AFTER.match(text[m.end: m.end + 4]):
                 origin = m
-            elif origin is not None and _ROUTE_TO.search(lead):
+            elif origin is not None and dest is None and _ROUTE_TO.search(lead):
                 dest = m
         if origin is None:
             continue
@@ -649,6 +735,18 @@ def speakers(ctx: Context) -> Iterator[Relation]:
         role = after[: match.start(1)].strip()
         yield _rel(ctx, m, "quotedIn", value=doc_id, at=m.start, source="speech-verb",
                    role=role or title or match.group(1))
+        # “策划组织的‘童说炎帝’抖音大赛,…”省炎基办相关负责人表示: what the quote says the speaker organised
+        quote_end = m.start
+        while quote_end > 0 and text[quote_end - 1] in " \u3000":
+            quote_end -= 1
+        if m.type == "Agency" and quote_end > 0 and text[quote_end - 1] == "”":
+            quote_start = text.rfind("“", 0, quote_end - 1)
+            for event in ctx.in_span(quote_start, quote_end, {"Event"}):
+                lead = text[max(quote_start, event.start - 8): event.start]
+                trig = re.search(r"(策划组织|策划|组织|主办|承办|举办)的?\s*$", lead)
+                if trig:
+                    yield _rel(ctx, event, "organizer", obj=m, at=event.start, source="quote-speaker",
+                               role=trig.group(1))
 
 
 def credits(text: str) -> list[tuple[int, int, str, str]]:
@@ -716,13 +814,16 @@ def founders(ctx: Context) -> Iterator[Relation]:
         inside = ctx.in_span(sent.start, sent.end)
         for a, b in pairwise(inside):
             gap = text[a.end: b.start]
+            if not ctx.all_whole(a, b) or not ctx.opens_phrase(a if a.type == "Agency" else b):
+                continue
             if a.type == "Agency" and b.type == "Person" and _FOUNDER_NOUN.match(gap):
                 yield _rel(ctx, a, "founder", obj=b, at=a.start, source="founder-noun")
             elif a.type == "Person" and b.type == "Agency" and _FOUND_VERB.match(gap):
                 yield _rel(ctx, b, "founder", obj=a, at=a.start, source="founder-verb")
         for a, b in pairwise(inside):
             if a.type == "Agency" and b.type == "Person" and _BY_FOUNDER.match(text[a.end: b.start]) \
-                    and re.match(r"\s*(?:于[^，,。]{0,12})?(?:创办|创立|创建|成立)", text[b.end: b.end + 16]):
+                    and re.match(r"\s*(?:于[^，,。]{0,12})?(?:创办|创立|创建|成立)", text[b.end: b.end + 16]) \
+                    and ctx.all_whole(a, b) and ctx.opens_phrase(a):
                 yield _rel(ctx, a, "founder", obj=b, at=a.start, source="founder-by")
 
 
@@ -731,11 +832,14 @@ def founding_dates(ctx: Context) -> Iterator[Relation]:
     text = ctx.doc.text
     for d in ctx.dates:
         sent = ctx.doc.sentence_at(d.start)
-        if sent is None:
+        if sent is None or d.value.startswith("--"):
             continue
-        agencies = [m for m in ctx.in_span(sent.start, sent.end, {"Agency"})]
+        if re.match(r"[^，,。]{0,30}?(?:成立|创建|创立|始建|建立|组建)了", text[d.end: d.end + 32]):
+            continue  # 2017年，成都市教科院创立了…附属学校: the agency founded something else
+        agencies = [m for m in ctx.in_span(sent.start, sent.end, {"Agency"})
+                    if not re.search(r"(?:和|与|及|、)\s*$", text[max(0, m.start - 1): m.start])]
         before = [m for m in agencies if m.end <= d.start]
-        if before:
+        if before and ctx.all_whole(before[-1]) and ctx.opens_phrase(before[-1]):
             a = before[-1]
             gap = text[a.end: d.start]
             if _FOUNDED_AT.match(gap) or (re.fullmatch(r"\s*(?:于|在)\s*", gap)
@@ -749,7 +853,8 @@ def founding_dates(ctx: Context) -> Iterator[Relation]:
                 continue
         after = [m for m in agencies if m.start >= d.end]
         if after and re.fullmatch(r"\s*[，,]?\s*", text[d.end: after[0].start]) \
-                and _AT_FOUNDED.match(text[after[0].end: after[0].end + 8]):
+                and _AT_FOUNDED.match(text[after[0].end: after[0].end + 8]) and ctx.all_whole(after[0]) \
+                and ctx.opens_phrase(after[0]):
             yield _rel(ctx, after[0], "foundingDate", value=d.value, at=d.start, source="founded-verb")
 
 
@@ -772,7 +877,8 @@ def alumni(ctx: Context) -> Iterator[Relation]:
             between = text[person.end: school.start]
             if len(between) > 40 or re.search(r"[。；;]", between):
                 continue
-            if any(m.type == "Person" for m in inside[inside.index(person) + 1: i]):
+            if any(m.type == "Person" for m in inside[inside.index(person) + 1: i]) \
+                    or not ctx.all_whole(person, school) or not ctx.opens_phrase(school):
                 continue
             yield _rel(ctx, person, "alumniOf", obj=school, at=school.start, source="graduated")
 
