@@ -129,7 +129,9 @@ class RemoteStore(GraphStore):
     # ------------------------------------------------------------------ reads
 
     def graphs(self) -> list[str]:
-        result = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "listing graphs")
+        # GRAPH ?g {} lists graphs without scanning their triples on Oxigraph; Virtuoso needs a triple pattern.
+        pattern = "{ ?s ?p ?o }" if self.virtuoso else "{}"
+        result = self._select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {pattern} }}", "listing graphs")
         names = {str(row["g"]) for row in result.rows if isinstance(row.get("g"), URIRef)}
         return sorted(n for n in names if not n.startswith(SYSTEM_GRAPH_PREFIXES))
 
