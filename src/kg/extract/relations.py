@@ -130,6 +130,7 @@ class Context:
     dates: list[DateMention] = field(default_factory=list)
     money: list[Amount] = field(default_factory=list)
     quantities: list[Amount] = field(default_factory=list)
+    _whole: dict[tuple[int, int, str], bool] = field(default_factory=dict)
 
     @classmethod
     def of(cls, doc: Document) -> Context:
@@ -150,6 +151,12 @@ class Context:
         return self.by_id[mention.entity].type
 
     def whole(self, m: Mention) -> bool:
+        key = (m.start, m.end, m.type)
+        if key not in self._whole:
+            self._whole[key] = self._is_whole(m)
+        return self._whole[key]
+
+    def _is_whole(self, m: Mention) -> bool:
         """Whether ``m`` is a whole name, not a piece the recogniser cut out of a longer one.
 
         温州华泰警示|设备有限公司 and 刘炯|天 are pieces: the word segmenter puts a word boundary elsewhere, or the
@@ -236,6 +243,15 @@ def _rel(ctx: Context, subject: Mention | str, predicate: str, *, obj: Mention |
 
 
 def posts(ctx: Context) -> Iterator[Relation]:
+    """Person holds post in agency (only for a whole name: 刘炯|天 is not a person; checked last, it is slow)."""
+    for rel in _posts(ctx):
+        person = next(m for m in ctx.mentions if m.entity == rel.subject and m.type == "Person"
+                      and rel.evidence is not None and rel.evidence.start <= m.start < rel.evidence.end)
+        if ctx.whole(person):
+            yield rel
+
+
+def _posts(ctx: Context) -> Iterator[Relation]:
     """Person holds post in agency.
 
     ``<Agency><titles><Person>`` with titles joined by 、/兼 (省炎基办党组书记、主任黄勇), chained with 、 for several
@@ -247,7 +263,7 @@ def posts(ctx: Context) -> Iterator[Relation]:
     _posts_of: dict[str, list[Relation]] = {}
     parents = {(m.start, m.end): m for m in ordered if m.source == "nested" and m.type == "Agency"}
     for i, person in enumerate(ordered):
-        if person.type != "Person" or not ctx.whole(person):
+        if person.type != "Person":
             continue
         pos = person.start
         found_before = False
@@ -814,11 +830,13 @@ def founders(ctx: Context) -> Iterator[Relation]:
         inside = ctx.in_span(sent.start, sent.end)
         for a, b in pairwise(inside):
             gap = text[a.end: b.start]
-            if not ctx.all_whole(a, b) or not ctx.opens_phrase(a if a.type == "Agency" else b):
+            noun = a.type == "Agency" and b.type == "Person" and _FOUNDER_NOUN.match(gap)
+            verb = a.type == "Person" and b.type == "Agency" and _FOUND_VERB.match(gap)
+            if not (noun or verb) or not ctx.all_whole(a, b) or not ctx.opens_phrase(a if noun else b):
                 continue
-            if a.type == "Agency" and b.type == "Person" and _FOUNDER_NOUN.match(gap):
+            if noun:
                 yield _rel(ctx, a, "founder", obj=b, at=a.start, source="founder-noun")
-            elif a.type == "Person" and b.type == "Agency" and _FOUND_VERB.match(gap):
+            else:
                 yield _rel(ctx, b, "founder", obj=a, at=a.start, source="founder-verb")
         for a, b in pairwise(inside):
             if a.type == "Agency" and b.type == "Person" and _BY_FOUNDER.match(text[a.end: b.start]) \
