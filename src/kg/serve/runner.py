@@ -208,7 +208,7 @@ class ProcessRunner:
 
     stops_work = True
 
-    def __init__(self, spec: str, *, workers: int = 2, start_timeout: float = 120.0) -> None:
+    def __init__(self, spec: str, *, workers: int = 8, min_workers: int = 2, start_timeout: float = 120.0) -> None:
         self.spec = spec
         self.workers = workers
         self._ctx = multiprocessing.get_context("spawn")  # never fork a threaded server
@@ -218,32 +218,47 @@ class ProcessRunner:
         self._closed = False
         self._lock = threading.Lock()
         self._all: list[_Worker] = []
-        # Serve as soon as one worker is ready (a failure to open the store shows here, at start-up); the others
-        # start after it, two at a time, and join the pool as they come up, so a server with many workers starts
-        # as fast as one with one (starting all at once on two cores took 12 s before the first answered).
-        self._idle.put(self._await_ready(self._spawn(), start_timeout))
+        self._booting = 0
+        # Serve as soon as one worker is ready (a failure to open the store shows here, at start-up).  The pool then
+        # grows one worker at a time, up to ``workers``, whenever a query finds every worker busy: an idle server
+        # keeps two processes, a loaded one gets as many as it needs (starting all eight at once on two cores took
+        # 12 s before the first answered).
+        with self._lock:
+            first = self._spawn()
+        self._idle.put(self._await_ready(first, start_timeout))
+        for _ in range(min(min_workers, workers) - 1):
+            self._grow()
 
-        def join_rest() -> None:
-            remaining = workers - 1
-            while remaining > 0 and not self._closed:
-                batch = [self._spawn() for _ in range(min(2, remaining))]
-                remaining -= len(batch)
-                for worker in batch:
-                    try:
-                        self._idle.put(self._await_ready(worker, start_timeout))
-                    except StoreError:
-                        self._replace(worker)
+    def _grow(self, *, replacing: bool = False) -> None:
+        """Start one more worker (it joins the pool when ready), unless the pool is full or, when growing on demand
+        rather than replacing a killed worker, another one is still starting."""
+        with self._lock:
+            if self._closed or (self._booting and not replacing) or len(self._all) >= self.workers:
+                return
+            worker = self._spawn()
+            self._booting += 1
 
-        threading.Thread(target=join_rest, name="kg-worker-start", daemon=True).start()
+        def ready() -> None:
+            try:
+                self._idle.put(self._await_ready(worker, 120.0))
+            except StoreError:
+                with self._lock:
+                    if worker in self._all:
+                        self._all.remove(worker)
+            finally:
+                with self._lock:
+                    self._booting -= 1
+
+        threading.Thread(target=ready, name="kg-worker-start", daemon=True).start()
 
     def _spawn(self) -> _Worker:
+        """Start a worker process (the caller holds the lock, so the pool never exceeds its size)."""
         parent, child = self._ctx.Pipe()
         process = self._ctx.Process(target=_worker_main, args=(self.spec, child), name="kg-query-worker", daemon=True)
         process.start()
         child.close()
         worker = _Worker(process, parent)
-        with self._lock:
-            self._all.append(worker)
+        self._all.append(worker)
         return worker
 
     def _await_ready(self, worker: _Worker, timeout: float) -> _Worker:
@@ -260,30 +275,25 @@ class ProcessRunner:
         return worker
 
     def _replace(self, worker: _Worker) -> None:
-        """Kill ``worker`` and put a fresh one in the pool (in the background: starting one takes about a second)."""
+        """Kill ``worker`` and start a fresh one (in the background: starting one takes about a second)."""
         worker.kill()
         with self._lock:
             if worker in self._all:
                 self._all.remove(worker)
-
-        def start() -> None:
-            if self._closed:
-                return
-            try:
-                self._idle.put(self._await_ready(self._spawn(), 120.0))
-            except StoreError:
-                time.sleep(1.0)
-                start()
-
-        threading.Thread(target=start, name="kg-worker-restart", daemon=True).start()
+        self._grow(replacing=True)
 
     def run(self, job: Job, timeout: float) -> Answer:
-        deadline = time.monotonic() + timeout
+        """Run ``job`` on an idle worker (waiting up to ``timeout`` for one); the query itself gets ``timeout``."""
         try:
-            worker = self._idle.get(timeout=timeout)
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                self._grow()
+                worker = self._idle.get(timeout=timeout)
         except queue.Empty:
             return Answer.error(503, f"all {self.workers} query workers stayed busy for the whole time limit "
                                      f"({timeout:g} s); try again later")
+        deadline = time.monotonic() + timeout
         try:
             worker.conn.send(job)
             if worker.conn.poll(max(deadline - time.monotonic(), 0.0)):

@@ -16,7 +16,7 @@ from kg.store import StoreError, open_store
 
 
 def default_workers() -> int:
-    """Two query workers per core, at least eight, at most sixteen.
+    """The most query workers the pool may grow to: two per core, at least eight, at most sixteen (it starts with two).
 
     More workers than cores on purpose: a heavy query holds its worker for its whole run, and with one worker per
     core the light queries queue behind it (measured at 1M triples, 8 clients, 2 workers on 2 cores: p50 7.4× that of
@@ -44,7 +44,7 @@ def run_server(spec: str, *, host: str = "127.0.0.1", port: int = 8000, base: st
     runner: InlineRunner | ProcessRunner
     if on_disk and not allow_update:
         runner = ProcessRunner(spec, workers=workers)
-        mode = f"{workers} worker processes; queries over {timeout:g} s are stopped"
+        mode = f"up to {workers} worker processes; queries over {timeout:g} s are stopped"
     else:
         runner = InlineRunner(store, threads=workers * 2)
         mode = f"in-process threads; queries over {timeout:g} s are abandoned (this store cannot be interrupted)"
