@@ -209,3 +209,22 @@ def test_export_memory_does_not_grow_with_the_store(fmt: str) -> None:
     small = _peak_export_memory(_synthetic_store(1_000), fmt)
     large = _peak_export_memory(_synthetic_store(10_000), fmt)
     assert large < 3 * small + 200_000, (small, large)  # 10x the data, not 10x the memory
+
+
+@pytest.mark.parametrize("spec", ["memory:", "rdflib:"])
+def test_import_streams_big_graphs_in_pieces_and_interleaved_graphs(spec: str, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import kg.export.importer as importer
+
+    monkeypatch.setattr(importer, "CHUNK", 7)  # so that a small file exercises the piecewise path
+    path = tmp_path / "mixed.nq"
+    lines = [f'<http://a/s{i}> <http://a/p> "第{i}条"@zh <http://a/g{1 if i < 20 or i >= 30 else 2}> .'
+             for i in range(40)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store = open_store(spec)
+    store.replace_graph("http://a/g1", [(URIRef("http://a/old"), RDFS.label, Literal("旧"))])
+    for _ in range(2):  # importing twice: each graph replaced, never doubled
+        report = import_file(store, path)
+        assert report.quads == 40 and report.graphs == ["http://a/g1", "http://a/g2"]
+        assert len(list(store.graph_quads("http://a/g1"))) == 30
+        assert len(list(store.graph_quads("http://a/g2"))) == 10

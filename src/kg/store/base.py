@@ -55,6 +55,12 @@ class GraphStore(ABC):
     @abstractmethod
     def remove_graph(self, graph: str) -> None: ...
 
+    def add_to_graph(self, graph: str, triples: Iterable[Triple]) -> None:
+        """Add ``triples`` to ``graph`` (one transaction), keeping what it holds: how an import writes a graph too
+        large for one transaction, in pieces.  Backends override this; the fallback rewrites the whole graph."""
+        kept = [(s, p, o) for s, p, o, _ in self.graph_quads(graph)]
+        self.replace_graph(graph, [*kept, *triples])
+
     @abstractmethod
     def graphs(self) -> list[str]: ...
 

@@ -30,6 +30,11 @@ class RdflibStore(GraphStore):
         for t in new:
             g.add(t)
 
+    def add_to_graph(self, graph: str, triples: Iterable[Triple]) -> None:
+        g = self._ds.graph(URIRef(graph))
+        for t in triples:
+            g.add(t)
+
     def remove_graph(self, graph: str) -> None:
         self._ds.remove_graph(URIRef(graph))
 

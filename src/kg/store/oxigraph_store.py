@@ -74,6 +74,17 @@ class OxigraphStore(GraphStore):
         except (OSError, SyntaxError, RuntimeError) as exc:
             raise StoreError(f"cannot write graph {graph} to {self.description}: {exc}") from exc
 
+    def add_to_graph(self, graph: str, triples: Iterable[Triple]) -> None:
+        name = ox.NamedNode(graph)
+        self.add_quads([ox.Quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in triples])
+
+    def add_quads(self, quads: list[ox.Quad]) -> None:
+        """Add pyoxigraph quads in one transaction (the import fast path for graphs written in pieces)."""
+        try:
+            self._store.extend(quads)
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"cannot write to {self.description}: {exc}") from exc
+
     def remove_graph(self, graph: str) -> None:
         try:
             self._store.update(f"DROP SILENT GRAPH <{graph}>")

@@ -123,6 +123,12 @@ class RemoteStore(GraphStore):
         self._request("PUT", self.gsp_url, f"writing graph {graph}", params={"graph": graph},
                       data=body.encode("utf-8"), headers={"Content-Type": "application/n-triples"})
 
+    def add_to_graph(self, graph: str, triples: Iterable[Triple]) -> None:
+        body = "".join(f"{_nt(s)} {_nt(p)} {_nt(o)} .\n" for s, p, o in triples)
+        # Graph Store POST merges into the graph.
+        self._request("POST", self.gsp_url, f"adding to graph {graph}", params={"graph": graph},
+                      data=body.encode("utf-8"), headers={"Content-Type": "application/n-triples"})
+
     def remove_graph(self, graph: str) -> None:
         self._update(f"DROP SILENT GRAPH <{graph}>", f"removing graph {graph}")
 
