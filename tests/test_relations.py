@@ -286,3 +286,24 @@ def test_authors_are_document_level_relations_end_to_end() -> None:
     label = {e.id: e.label for e in doc.entities}
     authors = [(label[r.subject], r.value, r.extra["role"]) for r in doc.relations if r.predicate == "authorOf"]
     assert authors == [("张鹏", "page.txt#a4", "作者")]
+
+
+def test_relative_days_and_dateline_bylines_from_sogou() -> None:
+    assert [d.value for d in find_dates("昨日，深港地铁圈高峰论坛上透露", "2012-07-06")] == ["2012-07-05"]
+    assert find_dates("昨日", "2012-07") == []  # a relative day needs the full publication date
+    found = {(name, role) for _s, _e, name, role in credits("南都讯　记者刘凡　周昌和　任笑一　继推出日票后，深圳今后")}
+    assert found == {("刘凡", "记者"), ("周昌和", "记者"), ("任笑一", "记者")}
+
+
+def test_title_before_another_name_is_not_taken_by_the_previous_person() -> None:
+    doc = _doc("民政部社会救助司助理巡视员周萍，中华社会救助基金会副理事长耿志远，重庆市民政局巡视员谭明政。",
+               [("周萍", "Person"), ("中华社会救助基金会", "Agency"), ("重庆市民政局", "Agency"), ("谭明政", "Person")])
+    facts = _facts(doc, with_role=True)
+    assert ("周萍", "holdsPost", "中华社会救助基金会", "副理事长") not in facts
+    assert ("谭明政", "holdsPost", "重庆市民政局", "巡视员") in facts
+
+
+def test_event_named_by_a_whole_title_keeps_its_date() -> None:
+    doc = _doc("６月１９日，《２０１２年度“中国爱心城市”公益活动新闻发布会》在京举行。",
+               [("“中国爱心城市”公益活动新闻发布会", "Event")], date="2012-06-20")
+    assert ("“中国爱心城市”公益活动新闻发布会", "date", "2012-06-19") in _facts(doc)

@@ -1,15 +1,17 @@
 """Dates in Chinese news, resolved against the document's date.
 
 A page dated December 2021 that says ``12月15日`` means 2021-12-15; ``今年4月`` and ``9月`` mean 2021-04 and
-2021-09; a headline's ``23日`` means 2021-12-23.  Without a document date the year is never guessed: the value stays a
-month-day (``--12-15``) and a bare month or day is dropped.  The document date may itself be partial (``2021-12``, as
-read from a file name): day-level words then resolve to that month.
+2021-09; a headline's ``23日`` means 2021-12-23; on a page of 2012-07-06 ``昨日`` means 2012-07-05.  Without a
+document date the year is never guessed: the value stays a month-day (``--12-15``) and a bare month or day is dropped.
+The document date may itself be partial (``2021-12``, as read from a file name): day-level words then resolve to
+that month, and relative days (昨日) need the full date.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 _CN_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _FULL = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
@@ -21,6 +23,9 @@ _THIS_YEAR_MONTH = re.compile(
 # A month on its own (9月, 10月初, 11月底) after a clause boundary or a time preposition: not "3个月", not "12月15日".
 _BARE_MONTH = re.compile(
     r"(?:(?<=^)|(?<=[，,。；;：:\s（(自从于在到至截止]))(\d{1,2})\s*月(?:份|初|底|末|中旬|上旬|下旬)?(?!\s*\d{1,2}\s*[日号])(?![\d个])")
+# Days named relative to the publication date (昨日, 今天 …); 今年/明年 are handled with their month.
+_RELATIVE_DAY = re.compile(r"(前天|昨天|昨日|今天|今日|明天|明日|后天)(?![\u4e00-\u9fff]{0,1}[年月])")
+_DAY_OFFSET = {"前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2}
 # A day on its own (将于23日开业) after a time preposition only: a bare "23日" is too often something else.
 _BARE_DAY = re.compile(r"(?<=[于在至到])(\d{1,2})\s*[日号](?![\d])")
 
@@ -81,6 +86,10 @@ def find_dates(text: str, doc_date: str = "") -> list[DateMention]:
             mo = int(m.group(1))
             if 1 <= mo <= 12:
                 add(m, f"{year:04d}-{mo:02d}")
+        if month and re.fullmatch(r"\d{4}-\d{2}-\d{2}", doc_date):
+            base = date(year, month, int(doc_date[8:10]))
+            for m in _RELATIVE_DAY.finditer(norm):
+                add(m, (base + timedelta(days=_DAY_OFFSET[m.group(1)])).isoformat())
         if month:
             for m in _BARE_DAY.finditer(norm):
                 d = int(m.group(1))

@@ -65,8 +65,8 @@ _LOCATED = re.compile(r"^\s*(?:总部)?(?:位于|坐落于|坐落在|地处|落�
 _HOLD = re.compile(r"(召开|举行|举办|开展|启动|参加|参观|开幕|进行|调研|考察|学习)")
 _HEADQUARTERS = re.compile(r"总部(?:位于|设在|设于|在)\s*$")
 _EVENT_PLACE_LEAD = re.compile(r"(在|于|赴|前往|到|深入)\s*$")
-_SPEAK = re.compile(r"^\s*(?:相关)?(?:负责人|工作人员|有关负责人|相关人士)?\s*"
-                    r"(表示|介绍|说|指出|强调|透露|坦言|称|认为|告诉记者)")
+_SPEAK = re.compile(r"^\s*(?:相关)?(?:负责人|工作人员|有关负责人|相关人士)?\s*(?:到会|在会上|随后|也|还|会上)?\s*"
+                    r"(?:发表)?(表示|介绍|说|指出|强调|透露|坦言|称|认为|告诉记者|讲话|致辞)")
 _FOUND_VERB = re.compile(r"^\s*(?:于[^，,。]{0,12})?(?:一手)?(?:创办|创立|创建|创设|成立|建立)了?\s*$")
 _FOUNDER_NOUN = re.compile(r"^\s*(?:的)?(?:联合)?创始人(?:之一)?(?:兼[^，,。\s]{1,6})?\s*(?:[是为：:]|，|,)?\s*$")
 _BY_FOUNDER = re.compile(r"^\s*(?:是)?由\s*$")
@@ -85,6 +85,8 @@ _CREDIT_ROLE = re.compile(
     rf"({_NAME}(?:[ \u3000、，,]+{_NAME})*)")
 _CREDIT_PHOTO = re.compile(rf"(?:(记者|通讯员)\s*)?[（(]\s*({_NAME})\s*[）)]\s*摄"
                            rf"|((?:{_NAME}[ \u3000]+)*{_NAME})[ \u3000]+摄\b")
+# 南都讯　记者刘凡　周昌和　任笑一: a dateline byline without a slash, names apart by spaces
+_CREDIT_NEWS = re.compile(rf"讯\s*[（(]?\s*({_ROLE_WORDS})\s*[/／:：]?\s*({_NAME}(?:[ \u3000、，,]+{_NAME})*)")
 _CREDIT_BRACKET = re.compile(rf"[（(]\s*({_NAME}(?:[ \u3000、，,]+{_NAME})*)\s*[）)]\s*$", re.M)
 _CREDIT_PROVIDER = re.compile(r"[（(]\s*图片由\s*([^（）()]{2,30}?)\s*提供\s*[）)]")
 
@@ -120,6 +122,13 @@ def _generic(entity: Entity) -> bool:
     return entity.type == "Agency" and (label.endswith(_GENERIC_HEADS) or bool(_GENERIC_AGENCY.fullmatch(label)))
 
 
+def _inside_title(m: Mention, titles: list[tuple[int, int]]) -> bool:
+    for s, e in titles:
+        if s < m.start and m.end <= e - 1:
+            return not (m.end == e - 1 and m.type in {"Event", "Project"})
+    return False
+
+
 @dataclass
 class Context:
     """What every rule needs, computed once per document: mentions in order, dates, amounts."""
@@ -137,9 +146,10 @@ class Context:
         """Mentions usable as relation ends: not inside a book title, not a generic phrase (具体项目, 党员干部)."""
         by_id = {e.id: e for e in doc.entities}
         titles = [(t.start(), t.end()) for t in re.finditer(r"《[^《》\n]{0,60}》", doc.text)]
-        # A name inside a book or document title (《炎帝与炎帝陵史话》) is part of the title, not an actor.
+        # A name inside a book or document title (《炎帝与炎帝陵史话》) is part of the title, not an actor; an event
+        # whose name closes the title (《2012年度“中国爱心城市”公益活动新闻发布会》) is the event itself.
         ordered = sorted((m for m in doc.mentions if m.entity in by_id and not _generic(by_id[m.entity])
-                          and not any(s < m.start and m.end < e for s, e in titles)), key=lambda m: (m.start, -m.end))
+                          and not _inside_title(m, titles)), key=lambda m: (m.start, -m.end))
         return cls(doc, ordered, by_id, find_dates(doc.text, doc.date), find_money(doc.text),
                    find_quantities(doc.text))
 
@@ -316,6 +326,9 @@ def _posts(ctx: Context) -> Iterator[Relation]:
             if not _POST_AFTER_NAME_LEAD.match(text[person.end: agency.start]):
                 break
             match = _POSTS_AFTER_AGENCY.match(text[agency.end: agency.end + 30])
+            after = text[agency.end + match.end(): agency.end + match.end() + 1] if match else ""
+            if after and not (_PHRASE_BREAK.match(after) or after in "的等兼"):
+                break  # 周萍，中华社会救助基金会副理事长耿志远: the title belongs to the next name
             if match and ctx.all_whole(agency):
                 holder, titles = _holder_and_titles(agency, match.group(1), parents)
                 for title in titles:
@@ -781,6 +794,8 @@ def credits(text: str) -> list[tuple[int, int, str, str]]:
             out.append((group_start + nm.start(), group_start + nm.end(), name, role))
 
     for m in _CREDIT_ROLE.finditer(text):
+        names(m.start(2), m.group(2), ROLE_NAMES.get(m.group(1), m.group(1)))
+    for m in _CREDIT_NEWS.finditer(text, 0, 200):
         names(m.start(2), m.group(2), ROLE_NAMES.get(m.group(1), m.group(1)))
     for m in _CREDIT_PHOTO.finditer(text):
         if m.group(2):
