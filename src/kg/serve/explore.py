@@ -10,6 +10,7 @@ The entity graph and its PageRank are computed once per store version and shared
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import threading
@@ -64,6 +65,25 @@ class ExplorerCache:
                     self._version = version
                 self._checked = now
             return self._explorer
+
+
+@explore.record_once
+def _warm(state: Any) -> None:
+    """Start building the entity graph as soon as the app exists, so the first visitor of a big graph does not
+    wait for it (50,000 entities take tens of seconds to read from a busy on-disk store).  Requests arriving
+    meanwhile wait on the cache's lock; ``KG_EXPLORE_WARM = False`` in the config turns this off."""
+    app = state.app
+    store = app.extensions.get("kg_store")
+    if store is None or app.config.get("KG_EXPLORE_WARM") is False:
+        return
+    cache = app.extensions["kg_explorer"] = ExplorerCache(store)
+
+    def build() -> None:
+        # The store may be closed before this finishes (short-lived apps in tests); then there is nothing to warm.
+        with contextlib.suppress(Exception):
+            cache.get()
+
+    threading.Thread(target=build, name="kg-explore-warm", daemon=True).start()
 
 
 def _store() -> GraphStore:

@@ -51,7 +51,7 @@ def vis_nodes(explorer: Explorer, ids: Iterable[str]) -> list[dict[str, Any]]:
         style = TYPE_STYLE.get(data["type"], OTHER_STYLE)
         rank = explorer.rank.get(iri, 0.0)
         out.append({"id": iri, "label": data["label"], "type": data["type"], "aliases": list(data["aliases"]),
-                    "rank": round(rank, 8), "docs": data.get("docs", 0), "shape": style["shape"],
+                    "rank": round(rank, 8), "shape": style["shape"],
                     "color": style["color"], "size": round(10 + 30 * math.sqrt(rank / top), 2)})
     return out
 
