@@ -230,7 +230,7 @@ def entity() -> Response:
     explorer = _explorer()
     iri = _entity(explorer, "id")
     info = _node(explorer, iri)
-    info.update(entity_facts(_store(), explorer.graph.nodes, iri))
+    info.update(entity_facts(_store(), explorer.graph, iri))
     info["degree"] = explorer.graph.degree(iri)
     info["rank"] = explorer.rank.get(iri, 0.0)
     info["links"] = {"page": _page(iri), "sparql": url_for("sparql.endpoint", query=f"DESCRIBE <{iri}>")}

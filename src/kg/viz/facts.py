@@ -13,7 +13,7 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from kg.rdf.namespaces import PREFIXES
+from kg.rdf.namespaces import KG, PREFIXES
 from kg.store import GraphStore
 from kg.viz.graph import COMENTION, local_name
 
@@ -22,7 +22,8 @@ _HEAD = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
 _STATEMENTS = _HEAD + """
 SELECT ?st ?s ?p ?o ?role ?text ?doc ?headline ?amount ?currency ?unit ?count WHERE {{
   {pattern}
-  ?st a rdf:Statement ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
+  ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
+  {filter}
   OPTIONAL {{ ?st kg:role ?role }}
   OPTIONAL {{ ?st kg:count ?count }}
   OPTIONAL {{ ?st kg:evidence ?sent . ?sent kg:text ?text }}
@@ -88,27 +89,35 @@ def _labels(graph_nodes: Any, iris: Iterable[str]) -> dict[str, dict]:
     return out
 
 
-def entity_facts(store: GraphStore, graph_nodes: Any, iri: str, *, comentions: int = 10,
+def entity_facts(store: GraphStore, graph: Any, iri: str, *, comentions: int = 10,
                  sentences: int = 5) -> dict[str, Any]:
-    """Facts about one entity (both directions), its strongest co-mentions, and sentences that mention it."""
+    """Facts about one entity (both directions), its strongest co-mentions, and sentences that mention it.
+
+    Co-mention partners are ranked from the entity graph (``graph``, a networkx graph of the store) and only the
+    top ``comentions`` are looked up: a hub can have thousands, and reading them all made the panel slow.
+    """
     ref = _iri(iri)
     pattern = f"{{ ?st rdf:subject {ref} }} UNION {{ ?st rdf:object {ref} }}"
-    rows = store.query(_STATEMENTS.format(pattern=pattern)).rows
+    rows = store.query(_STATEMENTS.format(pattern=pattern, filter=f"FILTER(?p != <{KG}{COMENTION}>)")).rows
     ends = {str(r["s"]) for r in rows} | {str(r["o"]) for r in rows if isinstance(r["o"], URIRef)}
-    labels = _labels(graph_nodes, ends | {iri})
-    facts, co = [], {}
-    for row in rows:
-        fact = _statement(row, labels)
-        if fact["predicate"] == COMENTION:
-            other = fact["object"] if fact["subject"]["id"] == iri else fact["subject"]
-            entry = co.setdefault(other["id"], {"entity": other, "count": 0, "sentence": None, "headline": None})
-            entry["count"] += fact.get("count", 1)
-            entry["sentence"] = entry["sentence"] or fact["sentence"]
-            entry["headline"] = entry["headline"] or fact["headline"]
-            continue
-        facts.append(fact)
-    facts.sort(key=lambda f: (f["predicate"], f["statement"]))
-    ranked_co = sorted(co.values(), key=lambda c: (-c["count"], c["entity"]["label"]))[:comentions]
+    labels = _labels(graph.nodes, ends | {iri})
+    facts = sorted((_statement(row, labels) for row in rows), key=lambda f: (f["predicate"], f["statement"]))
+    partners = []
+    if iri in graph:
+        for other in graph[iri]:
+            data = graph.get_edge_data(iri, other, key=COMENTION)
+            if data is not None:
+                partners.append((-data["count"], graph.nodes[other]["label"], other))
+    partners.sort()
+    top = [other for _, _, other in partners[:comentions]]
+    evidence: dict[str, dict[str, Any]] = {}
+    for fact in edge_evidence(store, graph.nodes, [(iri, other) for other in top], comention_only=True):
+        other = fact["object"]["id"] if fact["subject"]["id"] == iri else fact["subject"]["id"]
+        evidence.setdefault(other, fact)
+    ranked_co = [{"entity": {"id": other, **_labels(graph.nodes, [other])[other]},
+                  "count": int(graph.edges[iri, other, COMENTION]["count"]),
+                  "sentence": evidence.get(other, {}).get("sentence"),
+                  "headline": evidence.get(other, {}).get("headline")} for other in top]
     mention_rows = store.query(_MENTION_SENTENCES.format(iri=iri, limit=int(sentences))).rows
     mentioned = [{"sentence": str(r["text"]), "document": str(r["doc"]),
                   "headline": str(r["headline"]) if "headline" in r else None} for r in mention_rows]
@@ -116,13 +125,21 @@ def entity_facts(store: GraphStore, graph_nodes: Any, iri: str, *, comentions: i
     return {"facts": facts, "comentions": ranked_co, "sentences": mentioned}
 
 
-def edge_evidence(store: GraphStore, graph_nodes: Any, pairs: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
-    """The statements linking each pair (either direction): what a path's edges rest on."""
-    values = " ".join(f"({_iri(a)} {_iri(b)}) ({_iri(b)} {_iri(a)})" for a, b in pairs)
-    if not values:
+def edge_evidence(store: GraphStore, graph_nodes: Any, pairs: Iterable[tuple[str, str]], *,
+                  comention_only: bool = False) -> list[dict[str, Any]]:
+    """The statements linking each pair (either direction): what a path's edges rest on.
+
+    One bound block per pair and direction, joined by UNION: Oxigraph turns each into index lookups, where a
+    ``VALUES (?s ?o)`` table made it scan every statement (1.5 s at 50,000 entities).
+    """
+    blocks = []
+    for a, b in pairs:
+        blocks.append(f"{{ ?st rdf:subject {_iri(a)} ; rdf:object {_iri(b)} }}")
+        blocks.append(f"{{ ?st rdf:subject {_iri(b)} ; rdf:object {_iri(a)} }}")
+    if not blocks:
         return []
-    pattern = f"VALUES (?s ?o) {{ {values} }}"
-    rows = store.query(_STATEMENTS.format(pattern=pattern)).rows
+    only = f"FILTER(?p = <{KG}{COMENTION}>)" if comention_only else ""
+    rows = store.query(_STATEMENTS.format(pattern=" UNION ".join(blocks), filter=only)).rows
     labels = _labels(graph_nodes, {str(r["s"]) for r in rows} | {str(r["o"]) for r in rows})
     facts = [_statement(row, labels) for row in rows]
     facts.sort(key=lambda f: (f["predicate"] == COMENTION, f["predicate"], f["statement"]))

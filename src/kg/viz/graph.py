@@ -162,7 +162,7 @@ class Explorer:
     graph: nx.MultiGraph
     rank: dict[str, float] = field(default_factory=dict)
     _names: list[tuple[str, str, bool]] = field(default_factory=list)  # (normalised name, iri, is the label)
-    _relations_only: nx.MultiGraph | None = None
+    _adjacency: dict[bool, dict[str, list[str]]] = field(default_factory=dict)
 
     @classmethod
     def from_store(cls, store: GraphStore) -> Explorer:
@@ -174,6 +174,8 @@ class Explorer:
         for node, data in graph.nodes(data=True):
             explorer._names.append((normalise(data["label"]), node, True))
             explorer._names.extend((normalise(a), node, False) for a in data.get("aliases", ()))
+        explorer.adjacency(True)  # built here, while the cache warms, rather than on a user's first expand
+        explorer.adjacency(False)
         return explorer
 
     # -- lookups -------------------------------------------------------------------------------------------------
@@ -209,13 +211,20 @@ class Explorer:
                 best[iri] = key
         return sorted(best, key=best.__getitem__)[:limit]
 
-    def _view(self, comention: bool) -> nx.MultiGraph:
-        if comention:
-            return self.graph
-        if self._relations_only is None:
-            self._relations_only = nx.subgraph_view(
-                self.graph, filter_edge=lambda s, o, k: self.graph.edges[s, o, k]["kind"] != "comention")
-        return self._relations_only
+    def adjacency(self, comention: bool) -> dict[str, list[str]]:
+        """Neighbours of every entity as sorted lists, with or without co-mention links; built once, then shared.
+
+        Plain dicts rather than a networkx filtered view: a BFS over a filtered view of 150,000 edges took ~2 s.
+        """
+        cached = self._adjacency.get(comention)
+        if cached is None:
+            sets: dict[str, set[str]] = {n: set() for n in self.graph}
+            for s, o, data in self.graph.edges(data=True):
+                if comention or data["kind"] != "comention":
+                    sets[s].add(o)
+                    sets[o].add(s)
+            cached = self._adjacency[comention] = {n: sorted(v) for n, v in sets.items()}
+        return cached
 
     # -- views ---------------------------------------------------------------------------------------------------
     def top(self, limit: int, *, types: set[str] | None = None) -> list[str]:
@@ -230,7 +239,7 @@ class Explorer:
 
         The BFS stops expanding once it has seen ten times the limit, so a hub in a huge graph costs a bounded amount.
         """
-        view = self._view(comention)
+        adjacency = self.adjacency(comention)
         distance: dict[str, int] = {}
         frontier = [c for c in centres if c in self.graph]
         for c in frontier:
@@ -238,7 +247,7 @@ class Explorer:
         for depth in range(1, hops + 1):
             nxt = []
             for node in frontier:
-                for other in view.neighbors(node):
+                for other in adjacency[node]:
                     if other not in distance:
                         distance[other] = depth
                         nxt.append(other)
@@ -252,19 +261,37 @@ class Explorer:
         """Up to ``limit`` shortest paths (fewest hops); relations only unless co-mentions are allowed.
 
         When relations alone do not connect the two, co-mentions are tried, because a path through "mentioned
-        together" is still an answer worth showing (each of its edges carries its sentence).
+        together" is still an answer worth showing (each of its edges carries its sentence).  The search is a
+        breadth-first search that stops at the target's depth, so near pairs in a huge graph stay cheap.
         """
+        if source not in self.graph or target not in self.graph:
+            return []
+        if source == target:
+            return [[source]]
         for allow in ([comention] if comention else [False, True]):
-            view = self._view(allow)
-            try:
-                found = []
-                for path in nx.all_shortest_paths(view, source, target):
-                    found.append(path)
-                    if len(found) >= limit:
-                        break
-                return found
-            except nx.NetworkXNoPath:
+            adjacency = self.adjacency(allow)
+            parents: dict[str, list[str]] = {source: []}
+            frontier = [source]
+            while frontier and target not in parents:
+                level: dict[str, list[str]] = {}
+                for node in frontier:
+                    for other in adjacency[node]:
+                        if other not in parents:
+                            level.setdefault(other, []).append(node)
+                parents.update(level)
+                frontier = sorted(level)
+            if target not in parents:
                 continue
+            found: list[list[str]] = []
+            stack = [[target]]
+            while stack and len(found) < limit:
+                partial = stack.pop()
+                head = partial[-1]
+                if head == source:
+                    found.append(partial[::-1])
+                    continue
+                stack.extend([*partial, p] for p in sorted(parents[head], reverse=True))
+            return found
         return []
 
     def communities(self, nodes: Iterable[str], *, seed: int = 7) -> list[list[str]]:

@@ -152,7 +152,7 @@ def static_explorer(store: GraphStore, *, focus: str = "", hops: int = 2, max_no
     else:
         ids, total = explorer.top(max_nodes), explorer.graph.number_of_nodes()
         notice = ""
-    facts = {iri: entity_facts(store, explorer.graph.nodes, iri) for iri in ids}
+    facts = {iri: entity_facts(store, explorer.graph, iri) for iri in ids}
     config = embedded_config(explorer, ids, facts=facts, notice=notice, total=total, focus=centre)
     config["hops"] = hops
     links = len(config["view"]["edges"])
