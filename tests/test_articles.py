@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kg.document import Source
-from kg.read.articles import split_articles
+from kg.read.articles import page_offset, reflow, split_articles
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "zhuzhou-daily-2021-12.txt"
 
@@ -43,11 +43,21 @@ def test_article_metadata_from_bylines_and_layout(articles: list[Source]) -> Non
     assert all(a.date == "2021-12" for a in articles)  # from the file name when no --date is given
 
 
-def test_articles_are_slices_of_the_page(articles: list[Source]) -> None:
+def test_articles_map_back_to_the_page(articles: list[Source]) -> None:
     text = SEED.read_text(encoding="utf-8")
     for a in articles:
+        assert all(text[page_offset(a, i)] == ch for i, ch in enumerate(a.text))
         offset = int(a.metadata["offset"])
-        assert text[offset: offset + len(a.text)] == a.text
+        assert sorted(text[offset: offset + len(a.text)]) == sorted(a.text)  # same characters, reflowed
+
+
+def test_sentences_broken_by_the_layout_are_rejoined(articles: list[Source]) -> None:
+    wanda, special = articles[1], articles[5]
+    assert "取得施工许可。\n\n项目于10月26日启动验收工作" in wanda.text
+    assert "该项目位于炎帝陵核心景区西南侧" in special.text
+    assert "省炎基办相关负责人介绍" in special.text and "3500万元。”\n\n省炎基办" in special.text
+    text, moves = reflow("标题\n\n第一句话。第二句话被版面断\n\n开了。\n\n张三 摄\n\n图片说明。")
+    assert "第二句话被版面断开了。" in text and "张三 摄\n\n图片说明" in text and len(moves) == 1
     # section headings inside the feature stay in it
     assert "三级联动 实地走访“有速度”" in articles[0].text and "回应期盼 解决问题“有温度”" in articles[0].text
     assert articles[1].text.rstrip().endswith("政务服务保障。")

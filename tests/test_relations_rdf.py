@@ -14,6 +14,7 @@ PREFIXES = """PREFIX kg: <https://w3id.org/kgnews/ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX schema: <https://schema.org/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
 """
 
 
@@ -77,3 +78,16 @@ def test_what_happened_when(store: Path) -> None:
     dated = {(r["name"], r["date"]) for r in rows}
     assert ("“民生100”工程工作调度会", "2021-12-07") in dated
     assert any(date == "2021-10-08" and "CZ1路" in name for name, date in dated)
+
+
+def test_every_relation_traces_to_document_sentence_offsets_component_and_confidence(store: Path) -> None:
+    rows = _rows(store, """
+        SELECT ?p ?doc ?sentence ?start ?end ?component ?confidence WHERE {
+          ?st rdf:subject ?s ; rdf:predicate ?p ; prov:wasDerivedFrom ?d ; kg:start ?start ; kg:end ?end ;
+              kg:evidence/kg:text ?sentence ; kg:source ?component ; kg:confidence ?confidence .
+          ?d kg:docId ?doc .
+          FILTER(?p = kg:holdsPost)
+        }""")
+    assert rows and all(r["doc"].endswith("#a6") for r in rows)
+    assert {"黄勇", "鲁晓波"} <= {name for r in rows for name in ("黄勇", "鲁晓波") if name in r["sentence"]}
+    assert all(0 < float(r["confidence"]) <= 1 and r["component"] for r in rows)

@@ -124,6 +124,57 @@ def _authors(text: str) -> str:
     return ";".join(f"{role}:{','.join(names)}" for role, names in by_role.items())
 
 
+_SENTENCE_END = ("。", "！", "？", "!", "?", "；", ";", "…", "”", "’", "」", "）", ")", "摄")
+_BROKEN = re.compile(r"([^\n]*)(\n[ \t\u3000]*(?:\n[ \t\u3000]*)+)(?=\S)")
+
+
+def reflow(text: str) -> tuple[str, list[tuple[int, int, int]]]:
+    """Rejoin sentences the page layout broke across columns (…取得施工许可。项⏎⏎目于10月26日启动验收工作).
+
+    The piece of a broken sentence before the break moves to after it, next to its continuation: no character is
+    added or removed, so the article keeps the page's length.  Each move is ``(at, piece, gap)``: the piece that
+    stood at ``at`` now starts at ``at + gap``, and the gap's white space now stands at ``at`` — enough to map any
+    offset back to the page.  Headlines, bylines, captions and finished sentences are never moved.
+    """
+    lines = _classify(text)
+    kinds = {ln.start: ln.kind for ln in lines}
+    out = list(text)
+    moves: list[tuple[int, int, int]] = []
+    for m in _BROKEN.finditer(text):
+        line_start = m.start(1)
+        line = m.group(1).strip()
+        nxt_start = m.end(2)
+        if not line or kinds.get(line_start + len(m.group(1)) - len(m.group(1).lstrip())) != "body" \
+                or kinds.get(nxt_start) != "body" or line.endswith(_SENTENCE_END) \
+                or _CREDIT_END.search(line) or _BYLINE.match(line):
+            continue
+        # the unfinished piece: after the line's last sentence end
+        last = max(m.group(1).rfind(c) for c in "。！？!?；;")
+        piece_start = line_start + last + 1 if last >= 0 else line_start + len(m.group(1)) - len(m.group(1).lstrip())
+        while piece_start < m.end(1) and text[piece_start] in "”’」）)":
+            piece_start += 1  # closing quotes after the stop belong to the finished sentence
+        piece_end = m.end(1)
+        gap = m.group(2)
+        piece = text[piece_start:piece_end]
+        out[piece_start: piece_start + len(gap)] = gap
+        out[piece_start + len(gap): m.end(2)] = piece
+        moves.append((piece_start, len(piece), len(gap)))
+    return "".join(out), moves
+
+
+def page_offset(article: Source, offset: int) -> int:
+    """Where a character of an article (``offset`` into its text) stands on the page it was split from."""
+    for item in filter(None, article.metadata.get("reflow", "").split(";")):
+        at, piece, gap = (int(v) for v in item.split(":"))
+        if at <= offset < at + gap:
+            offset += piece  # white space of the gap, moved before the piece
+            break
+        if at + gap <= offset < at + gap + piece:
+            offset -= gap  # the piece, moved after the gap
+            break
+    return int(article.metadata.get("offset", "0")) + offset
+
+
 def split_articles(source: Source) -> list[Source]:
     """The articles of a page as Sources (``path#a1``, ``#a2`` …), or ``[source]`` when it holds one article."""
     text = source.text
@@ -161,7 +212,9 @@ def split_articles(source: Source) -> list[Source]:
         pub = _PUBLICATION.match(start.byline) if start.byline else None
         if pub or page_pub:
             metadata["publication"] = pub.group(1) if pub else page_pub
-        body = text[begin:end].rstrip()
+        body, moves = reflow(text[begin:end].rstrip())
+        if moves:
+            metadata["reflow"] = ";".join(f"{at}:{frag}:{gap}" for at, frag, gap in moves)
         authors = _authors(body)
         if authors:
             metadata["authors"] = authors
@@ -171,4 +224,4 @@ def split_articles(source: Source) -> list[Source]:
     return out
 
 
-__all__ = ["split_articles"]
+__all__ = ["page_offset", "reflow", "split_articles"]
