@@ -33,7 +33,7 @@ def test_seed_page_has_six_articles_with_titles(articles: list[Source]) -> None:
 def test_article_metadata_from_bylines_and_layout(articles: list[Source]) -> None:
     first, wanda, brief1, brief2, brief3, special = articles
     assert first.metadata["subtitle"] == "学史力行,切实解决群众“急难愁盼”"
-    assert first.metadata["publication"] == "株洲日报·掌上株洲"
+    assert first.metadata["publisher"] == "株洲日报·掌上株洲"
     assert first.metadata["authors"] == "记者:李逸峰;通讯员:文石金,李波,雷莹,甘敏;摄影:谷月英"
     assert wanda.metadata["authors"] == "记者:李逸峰;通讯员:李琼璞,明越"
     assert brief1.metadata["column"] == brief2.metadata["column"] == brief3.metadata["column"] == "新闻集装箱"

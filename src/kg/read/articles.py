@@ -211,7 +211,7 @@ def split_articles(source: Source) -> list[Source]:
             metadata["column"] = column
         pub = _PUBLICATION.match(start.byline) if start.byline else None
         if pub or page_pub:
-            metadata["publication"] = pub.group(1) if pub else page_pub
+            metadata["publisher"] = pub.group(1) if pub else page_pub  # schema:publisher in the graph
         body, moves = reflow(text[begin:end].rstrip())
         if moves:
             metadata["reflow"] = ";".join(f"{at}:{frag}:{gap}" for at, frag, gap in moves)
