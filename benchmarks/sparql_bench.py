@@ -301,7 +301,7 @@ def main() -> int:
     parser.add_argument("--triples", type=int, nargs="+", default=[100_000])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each (server, clients) run")
-    parser.add_argument("--warmup", type=float, default=8.0, help="seconds of load before measuring (default 8)")
+    parser.add_argument("--warmup", type=float, default=15.0, help="seconds of load before measuring (default 15)")
     parser.add_argument("--workers", type=int, default=None, help="kg serve --workers (default: its own default)")
     parser.add_argument("--servers", nargs="+", default=["oxigraph", "kg"], choices=["oxigraph", "kg"])
     args = parser.parse_args()
@@ -318,7 +318,9 @@ def main() -> int:
                 port = free_port()
                 process, path = start(server, store, port, args.workers)
                 try:
-                    run_load(port, path, samples, 2, args.warmup)  # warm-up: caches, worker start-up
+                    # Warm-up at the highest concurrency: engine caches, and kg's worker pool grown to its working
+                    # size (it starts with two processes and adds one whenever every worker is busy).
+                    run_load(port, path, samples, max(args.clients), args.warmup)
                     for clients in args.clients:
                         table[(server, clients)] = summarise(run_load(port, path, samples, clients, args.seconds),
                                                              args.seconds)

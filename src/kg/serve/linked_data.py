@@ -149,7 +149,7 @@ def describe(rest: str) -> Response:
     return Response(render_template(
         "entity.html", iri=iri, label=label, types=types, aliases=aliases, other=other, incoming=incoming,
         facts=facts, kg_entity=kg_entity, twins=twins, max_facts=MAX_FACTS,
-        explore=url_for("pages.explore", focus=label) if kg_entity else None,
+        explore=url_for("explore.page", focus=label) if kg_entity else None,
         value_of=_value_text), mimetype="text/html")
 
 
