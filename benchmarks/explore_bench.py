@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import random
 import statistics
 import sys
@@ -150,6 +152,8 @@ def main() -> int:
     parser.add_argument("--store", default="", help="reuse/keep the generated store in this directory")
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (figures scale with it)")
 
     folder = Path(args.store) if args.store else Path(tempfile.mkdtemp(prefix="kg-explore-bench-"))
     fresh = not (folder / "kg-store-format").exists()
@@ -223,6 +227,7 @@ def main() -> int:
         print(f"\n/explore in headless Chromium, navigation → drawn and settled ({g.number_of_nodes()} entities):")
         print(f"  cold (graph built on first request): {runs[0]:6.0f} ms")
         print(f"  warm (median of {len(runs) - 1}):               {statistics.median(runs[1:]):6.0f} ms")
+    print(f"\nload average at end: {os.getloadavg()[0]:.1f}")
     store.close()
     return 0
 

@@ -193,3 +193,23 @@ def test_markup_in_a_name_stays_data(client: FlaskClient) -> None:
     raw = client.get("/api/entity", query_string={"id": XSS_IRI}).get_data(as_text=True)
     assert client.get("/api/entity", query_string={"id": XSS_IRI}).mimetype == "application/json"
     assert XSS in raw  # JSON is not HTML: the page puts it in with textContent (checked in the browser test)
+
+
+def test_panel_shows_dates_and_amounts_as_values(client: FlaskClient) -> None:
+    store = client.application.extensions["kg_store"]
+    rows = store.query("""PREFIX kg: <https://w3id.org/kgnews/ontology#>
+        PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT ?s ?p ?o WHERE { ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
+          FILTER(?p IN (kg:date, kg:startDate, kg:endDate, kg:funding, kg:investment)) } LIMIT 5""").rows
+    if not rows:
+        pytest.skip("the extractor found no dated or funded facts on the seed page")
+    for row in rows:
+        info = client.get("/api/entity", query_string={"id": str(row["s"])})
+        if info.status_code == 404:  # the subject is not one of the five entity types
+            continue
+        values = [f for f in info.get_json()["facts"] if "value" in f]
+        predicate = str(row["p"]).rsplit("#", 1)[-1]
+        assert any(f["predicate"] == predicate and f["sentence"] for f in values), (predicate, values)
+        if predicate.endswith(("date", "Date")):
+            assert any(f["value"] == str(row["o"]) for f in values)
+        return

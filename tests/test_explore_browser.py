@@ -212,3 +212,18 @@ def test_screenshot_for_the_readme(watched: Watched) -> None:
     assert SCREENSHOT.stat().st_size > 20_000
     assert path_target  # imported for the path helper's documentation; the page test picks its own target
     assert XSS
+
+
+def test_panel_hides_and_pins_nodes(watched: Watched) -> None:
+    page = watched.open("/explore?max=30")
+    target = page.evaluate("window.kgExplorer.nodeView.getIds()[1]")
+    page.evaluate(f"window.kgExplorer.openEntity({target!r})")
+    page.wait_for_function(f"document.body.dataset.panel === {target!r}")
+    page.click("#panel button:has-text('固定 pin')")
+    page.wait_for_function(f"window.kgExplorer.nodes.get({target!r}).fixed === true")
+    page.wait_for_selector("#panel button:has-text('取消固定 unpin')")
+    before = drawn(page)
+    page.click("#panel button:has-text('隐藏 hide')")
+    assert drawn(page) == before - 1
+    assert target not in page.evaluate("window.kgExplorer.nodeView.getIds()")
+    assert watched.errors == []

@@ -163,6 +163,7 @@ class Explorer:
     rank: dict[str, float] = field(default_factory=dict)
     _names: list[tuple[str, str, bool]] = field(default_factory=list)  # (normalised name, iri, is the label)
     _adjacency: dict[bool, dict[str, list[str]]] = field(default_factory=dict)
+    _order: list[str] | None = None
 
     @classmethod
     def from_store(cls, store: GraphStore) -> Explorer:
@@ -229,9 +230,18 @@ class Explorer:
     # -- views ---------------------------------------------------------------------------------------------------
     def top(self, limit: int, *, types: set[str] | None = None) -> list[str]:
         """The ``limit`` most central entities (of the given types), best first."""
+        if self._order is None:  # sorted once: sorting 50,000 entities on every request cost ~50 ms
+            self._order = sorted(self.graph.nodes, key=lambda n: (-self.rank.get(n, 0.0), n))
+        if not types:
+            return self._order[:limit]
         nodes = self.graph.nodes
-        candidates = [n for n in nodes if not types or nodes[n]["type"] in types]
-        return sorted(candidates, key=lambda n: (-self.rank.get(n, 0.0), n))[:limit]
+        out = []
+        for n in self._order:
+            if nodes[n]["type"] in types:
+                out.append(n)
+                if len(out) >= limit:
+                    break
+        return out
 
     def neighbourhood(self, centres: Iterable[str], hops: int, limit: int, *,
                       comention: bool = True) -> tuple[list[str], int]:

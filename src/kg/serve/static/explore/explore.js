@@ -681,6 +681,7 @@
   window.kgExplorer = explorer;
 
   $("max-nodes").value = config.max || 150;
+  showNotice("正在读取图… loading the graph (a big store takes a while the first time)");
   if (config.hops) $("hops").value = String(config.hops);
   const start = !config.focus ? loadTop()
     : backend.nodes && backend.nodes.has(config.focus) ? focusEntity(config.focus)
