@@ -7,6 +7,7 @@ re-running a build on the same files a no-op (``force`` rebuilds anyway, e.g. af
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from kg.document import Source
 from kg.extract import Extractor
 from kg.rdf import DEFAULT_BASE, ONTOLOGY_GRAPH, DocumentConverter, content_hash, document_iri
 from kg.rdf.iris import AFFILIATIONS, Resolver
-from kg.rdf.namespaces import KG, RDFS
+from kg.rdf.namespaces import KG, OWL, RDFS
 from kg.read import ReadProblem, read_sources
 from kg.resources import ontology_text
 from kg.store import GraphStore, StoreError
@@ -30,7 +31,7 @@ class BuildReport:
     built: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     problems: list[ReadProblem] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # graph IRIs of documents their file no longer yields
 
     def summary(self) -> str:
         parts = [f"{len(self.built)} document(s) built", f"{len(self.unchanged)} unchanged",
@@ -41,10 +42,20 @@ class BuildReport:
 
 
 def load_ontology(store: GraphStore) -> None:
-    """(Re)load the ontology into its own named graph so queries can use labels and class hierarchy."""
+    """(Re)load the ontology into its own named graph so queries can use labels and class hierarchy.
+
+    Skipped when the store already holds this exact ontology text (its hash is kept as an ``owl:versionInfo``), so
+    that adding one article to a big store does not re-parse and rewrite the ontology every time.
+    """
+    text = ontology_text()
+    stamp = Literal(f"kg.ttl sha256 {content_hash(text)}")
+    ontology = URIRef(ONTOLOGY_GRAPH)
+    loaded = f"ASK {{ GRAPH <{ONTOLOGY_GRAPH}> {{ <{ONTOLOGY_GRAPH}> <{OWL.versionInfo}> {stamp.n3()} }} }}"
+    if store.query(loaded).boolean:
+        return
     g = Graph()
-    g.parse(data=ontology_text(), format="turtle")
-    store.replace_graph(ONTOLOGY_GRAPH, list(g))
+    g.parse(data=text, format="turtle")
+    store.replace_graph(ONTOLOGY_GRAPH, [*g, (ontology, OWL.versionInfo, stamp)])
 
 
 def build_key(source: Source) -> str:
@@ -87,11 +98,35 @@ def build(store: GraphStore, paths: Iterable[str | Path], *, base: str = DEFAULT
         report.built.append(item.doc_id)
     # A changed file may yield fewer articles or lines than before: the documents it no longer yields go, so the
     # store holds what the files hold now.  (Done last: a build killed before this point leaves them for the next.)
-    for doc_id, graph in sorted(stored_documents(store).items()):
-        if file_id(doc_id) in seen and doc_id not in seen[file_id(doc_id)]:
-            store.remove_graph(graph)
-            report.removed.append(doc_id)
+    report.removed = remove_stale(store, converter, seen)
     return report
+
+
+def remove_stale(store: GraphStore, converter: DocumentConverter, seen: dict[str, set[str]]) -> list[str]:
+    """Remove the graphs of documents that a file read in this build no longer yields; returns their graph IRIs.
+
+    Found by graph IRI prefix in the sorted list of graphs (a file's documents are ``graph/FILE`` and
+    ``graph/FILE%23…``), so the cost is a few lookups per file, not a query over every document in the store.
+    """
+    if not seen:
+        return []
+    graphs = store.graphs()
+    removed = []
+    for fid, doc_ids in sorted(seen.items()):
+        whole = converter.graph_for_id(fid)
+        expected = {converter.graph_for_id(doc_id) for doc_id in doc_ids}
+        at = bisect_left(graphs, whole)
+        candidates = [whole] if at < len(graphs) and graphs[at] == whole else []
+        parts = whole + "%23"  # the graphs of the file's articles or lines, FILE#…
+        index = bisect_left(graphs, parts)
+        while index < len(graphs) and graphs[index].startswith(parts):
+            candidates.append(graphs[index])
+            index += 1
+        for graph in candidates:
+            if graph not in expected:
+                store.remove_graph(graph)
+                removed.append(graph)
+    return removed
 
 
 def file_id(doc_id: str) -> str:
