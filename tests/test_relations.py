@@ -307,3 +307,10 @@ def test_event_named_by_a_whole_title_keeps_its_date() -> None:
     doc = _doc("６月１９日，《２０１２年度“中国爱心城市”公益活动新闻发布会》在京举行。",
                [("“中国爱心城市”公益活动新闻发布会", "Event")], date="2012-06-20")
     assert ("“中国爱心城市”公益活动新闻发布会", "date", "2012-06-19") in _facts(doc)
+
+
+def test_places_part_of_the_divisions_the_document_names() -> None:
+    doc = _doc("株洲经开区与浏阳市两地政务服务“跨市通办”。长沙市雨花区、长沙县等周边县市区合作。",
+               [("株洲经开区", "Agency"), ("浏阳市", "Place"), ("长沙市", "Place"), ("长沙县", "Place")])
+    facts = _facts(doc)
+    assert ("浏阳市", "partOf", "长沙市") in facts and ("长沙县", "partOf", "长沙市") in facts

@@ -32,6 +32,7 @@ from itertools import combinations, pairwise
 
 from kg.document import Document, Entity, Mention, Relation, Sentence, Span
 from kg.extract.dates import DateMention, find_dates
+from kg.extract.gazetteer import lookup, parent_chain
 from kg.extract.lexicon import POST_TITLES, SURNAMES
 from kg.extract.money import Amount, find_money, find_quantities
 from kg.extract.tokens import tokenize
@@ -243,7 +244,8 @@ class Context:
 # How often each rule is right, judged on the seed page, the SogouCS fixtures and DuIE (see benchmarks/
 # relations_eval.py): a prior for ranking and filtering, written on every statement as kg:confidence.
 CONFIDENCE = {
-    "byline": 0.95, "nested-name": 0.9, "post-before-name": 0.9, "speech-verb": 0.9, "by-organiser": 0.9,
+    "byline": 0.95, "nested-name": 0.9, "gazetteer": 0.9, "post-before-name": 0.9, "speech-verb": 0.9,
+    "by-organiser": 0.9,
     "money-trigger": 0.85, "route": 0.85, "located-verb": 0.85, "founded-verb": 0.85, "graduated": 0.85,
     "post-after-name": 0.8, "post-list": 0.8, "organise-trigger": 0.8, "partner-trigger": 0.8, "date-clause": 0.8,
     "headquarters": 0.8, "founder-noun": 0.8, "founder-verb": 0.8, "founder-by": 0.8, "adjacent-parent": 0.75,
@@ -731,6 +733,28 @@ def nested_parts(ctx: Context) -> Iterator[Relation]:
             yield _rel(ctx, outer, "partOf", obj=inner, at=outer.start, source="nested-name")
 
 
+def gazetteer_parts(ctx: Context) -> Iterator[Relation]:
+    """A place is part of the nearest enclosing division the document also names (浏阳市 partOf 长沙市, 炎陵县
+    partOf 株洲), from the administrative hierarchy of the gazetteer; ambiguous names (two 雨花区) are left alone."""
+    places: dict[str, Mention] = {}
+    for m in ctx.mentions:
+        if m.type == "Place" and m.entity not in places:
+            places[m.entity] = m
+    if len(places) < 2:
+        return
+    names: dict[str, Mention] = {}
+    for m in places.values():
+        label = ctx.by_id[m.entity].label
+        for d in lookup(label):
+            names.setdefault(d.name, m)
+    for m in places.values():
+        for ancestor in parent_chain(ctx.by_id[m.entity].label):
+            parent = names.get(ancestor)
+            if parent is not None and parent.entity != m.entity:
+                yield _rel(ctx, m, "partOf", obj=parent, at=m.start, source="gazetteer")
+                break
+
+
 def routes(ctx: Context) -> Iterator[Relation]:
     """A line's termini: 从A始发(，经…)，至B → routeFrom A, routeTo B."""
     text = ctx.doc.text
@@ -960,8 +984,9 @@ def co_mentions(ctx: Context) -> list[Relation]:
 
 
 Rule = Callable[[Context], Iterable[Relation]]
-RULES: tuple[Rule, ...] = (nested_parts, posts, organizers, partners, participants, dates, amounts, quantities,
-                           locations, sub_organizations, routes, speakers, authors, founders, founding_dates, alumni)
+RULES: tuple[Rule, ...] = (nested_parts, gazetteer_parts, posts, organizers, partners, participants, dates, amounts,
+                           quantities, locations, sub_organizations, routes, speakers, authors, founders,
+                           founding_dates, alumni)
 
 
 def _key(rel: Relation) -> tuple[object, ...]:
