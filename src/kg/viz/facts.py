@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
@@ -74,7 +75,9 @@ def _statement(row: dict[str, Any], labels: dict[str, dict]) -> dict[str, Any]:
     if isinstance(o, URIRef) and str(o) in labels:
         fact["object"] = {"id": str(o), **labels[str(o)]}
     elif isinstance(o, URIRef) and "amount" not in row:
-        fact["object"] = {"id": str(o), "label": local_name(str(o)), "type": ""}
+        # Not an entity (a document a person is quoted in, say): show the headline when it is that document.
+        label = fact["headline"] if str(o) == fact["document"] and fact["headline"] else unquote(local_name(str(o)))
+        fact["object"] = {"id": str(o), "label": label, "type": ""}
     else:
         fact["value"] = _value(row)
     return fact
