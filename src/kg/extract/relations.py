@@ -269,9 +269,9 @@ def _rel(ctx: Context, subject: Mention | str, predicate: str, *, obj: Mention |
 def posts(ctx: Context) -> Iterator[Relation]:
     """Person holds post in agency (only for a whole name: 刘炯|天 is not a person; checked last, it is slow)."""
     for rel in _posts(ctx):
-        person = next(m for m in ctx.mentions if m.entity == rel.subject and m.type == "Person"
-                      and rel.evidence is not None and rel.evidence.start <= m.start < rel.evidence.end)
-        if ctx.whole(person):
+        person = next((m for m in ctx.mentions if m.entity == rel.subject and m.type == "Person"
+                       and rel.evidence is not None and rel.evidence.start <= m.start < rel.evidence.end), None)
+        if person is None or ctx.whole(person):
             yield rel
 
 
