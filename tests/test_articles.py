@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kg.document import Source
-from kg.read.articles import page_offset, reflow, split_articles
+from kg.read.articles import page_date, page_offset, reflow, split_articles
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "zhuzhou-daily-2021-12.txt"
 
@@ -69,3 +69,12 @@ def test_single_article_and_plain_text_are_unchanged() -> None:
     assert split_articles(one) == [one]
     plain = Source("y.txt", "这是一段没有标题的文字。第二句。")
     assert split_articles(plain) == [plain]
+
+
+def test_page_date_from_the_masthead() -> None:
+    assert page_date("株洲日报\n2021年12月16日 星期四\n\n标题") == "2021-12-16"
+    assert page_date("标题\n\n2021年12月16日,株洲经开区召开会议。") == ""
+    page = SEED.read_text(encoding="utf-8")
+    arts = split_articles(Source("p.txt", "2021年12月16日 星期四\n" + page))
+    assert {a.date for a in arts} == {"2021-12-16"}
+    assert arts[0].title == "株洲经开区全力开展“学党史、当先锋——我为群众办实事”实践活动"

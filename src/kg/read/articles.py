@@ -50,8 +50,8 @@ def _classify(text: str) -> list[_Line]:
         body = raw.rstrip("\r\n")
         stripped = body.strip()
         start = pos + (len(body) - len(body.lstrip()))
-        if not stripped:
-            kind = "blank"
+        if not stripped or _PAGE_DATE.fullmatch(stripped):
+            kind = "blank"  # a masthead date is no headline
         elif _BYLINE.match(stripped) and len(stripped) <= 60:
             kind = "byline"
         elif (len(stripped) <= MAX_HEADLINE and not stripped.endswith(_STOPS) and "。" not in stripped
@@ -175,6 +175,21 @@ def page_offset(article: Source, offset: int) -> int:
     return int(article.metadata.get("offset", "0")) + offset
 
 
+_PAGE_DATE = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(?:\s*(?:星期|周)[一二三四五六日天])?")
+
+
+def page_date(text: str) -> str:
+    """The issue date printed in a page's masthead (2021年12月16日 星期四): a full date on a short line of its own
+    within the first lines, not a date inside an article's sentence."""
+    for line in text[:400].splitlines()[:8]:
+        m = _PAGE_DATE.search(line)
+        if m and len(line.strip()) <= 40 and "。" not in line:
+            y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            if 1 <= mo <= 12 and 1 <= d <= 31:
+                return f"{y:04d}-{mo:02d}-{d:02d}"
+    return ""
+
+
 def split_articles(source: Source) -> list[Source]:
     """The articles of a page as Sources (``path#a1``, ``#a2`` …), or ``[source]`` when it holds one article."""
     text = source.text
@@ -189,7 +204,7 @@ def split_articles(source: Source) -> list[Source]:
             starts.insert(0, _Start(first, [lines[first].text] if lines[first].kind == "heading" else []))
     if len(starts) < 2:
         return [source]
-    date = source.date or date_from_name(source.path or source.doc_id)
+    date = source.date or page_date(text) or date_from_name(source.path or source.doc_id)
     out = []
     column = ""
     # the page's publication (株洲日报·掌上株洲) also publishes the briefs that carry no byline of their own
@@ -224,4 +239,4 @@ def split_articles(source: Source) -> list[Source]:
     return out
 
 
-__all__ = ["page_offset", "reflow", "split_articles"]
+__all__ = ["page_date", "page_offset", "reflow", "split_articles"]
