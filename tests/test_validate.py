@@ -122,3 +122,22 @@ def test_cli_exits_non_zero_and_prints_readably(tmp_path: Path, capsys: pytest.C
     assert line.startswith("Violation: date: <http://localhost:8000/id/person/测试人物>")
     assert "xsd:date" in line and "[in test-bad]" in line
     assert "does NOT conform: 1 violation(s)" in captured.err
+
+
+@pytest.mark.slow
+def test_batches_find_what_one_pass_finds(seed_store: Path, seed_violations: list) -> None:
+    """A big store is validated in batches of whole graphs; forced on small stores, the findings are the same."""
+    with open_store(str(seed_store), read_only=True) as store:
+        batched = validate(store, batch_quads=2500)
+        assert batched.conforms and not batched.violations
+    money = URIRef(f"{DOC}/r9/value")
+    bad = [*_entity(PERSON, KG.Person, "测试人物"), (PERSON, RDF.type, KG.Agency), (PERSON, KG.holdsPost, AGENCY),
+           *_entity(AGENCY, KG.Agency, "测试机构"), (AGENCY, KG.funding, money),
+           (money, RDF.type, SCHEMA.MonetaryAmount), *_statement("r9", AGENCY, KG.funding, money)]
+    with _bad_store(bad) as store:
+        # A cross-document count: another graph (sorted first, so in another batch) gives a second label.
+        store.replace_graph(BASE + "graph/aaa-other", [(PERSON, RDFS.label, Literal("另一个名字", lang="zh"))])
+        one_pass = {(v.rule, v.focus, v.path, v.value) for v in validate(store).violations}
+        batched = {(v.rule, v.focus, v.path, v.value) for v in validate(store, batch_quads=2500).violations}
+    assert ("one Chinese label", "<http://localhost:8000/id/person/测试人物>", "rdfs:label", "") in one_pass
+    assert batched == one_pass

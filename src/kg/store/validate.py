@@ -10,10 +10,11 @@ which node, which property and value, and the document the node came from — so
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
 from kg.rdf.namespaces import KG, PREFIXES
@@ -68,10 +69,13 @@ def _short(term: Node | None) -> str:
     return f"_:{term}"
 
 
-def data_graph(store: GraphStore) -> Graph:
-    """The union of the store's graphs plus the ontology, as one rdflib graph (pyshacl needs rdflib)."""
+def data_graph(store: GraphStore, *, limit: int | None = None) -> Graph | None:
+    """The union of the store's graphs plus the ontology, as one rdflib graph (pyshacl needs rdflib); ``None``
+    when the store holds more than ``limit`` quads (then it is validated in batches)."""
     g = Graph()
-    for s, p, o, _ in store.quads():
+    for count, (s, p, o, _) in enumerate(store.quads()):
+        if limit is not None and count >= limit:
+            return None
         g.add((s, p, o))
     g.parse(data=ontology_text(), format="turtle")
     return g
@@ -97,10 +101,61 @@ def validate_graph(data: Graph) -> tuple[bool, list[tuple[str, str, Node, Node |
     return bool(conforms), found
 
 
-def validate(store: GraphStore, *, max_located: int = 200) -> ValidationReport:
-    """Validate ``store``; the first ``max_located`` violations also name the document graphs holding their node."""
-    data = data_graph(store)
-    conforms, found = validate_graph(data)
+BATCH_QUADS = 150_000  # above this, the store is validated in batches of whole graphs (memory stays bounded)
+
+
+def _batches(store: GraphStore, batch_quads: int) -> Iterator[Graph]:
+    """The store as data graphs of whole named graphs, about ``batch_quads`` quads each, each completed with the
+    types and labels other graphs give its subjects (so "exactly one type / one label" counts every graph).
+
+    That is exact for graphs kg builds, where every node a document's triples point to is typed in that
+    document's own graph.  Imported data that points across graphs may get ``sh:class`` violations in batch mode
+    that a single pass would not report; stores below :data:`BATCH_QUADS` quads are checked in one pass.
+    """
+    ontology = Graph().parse(data=ontology_text(), format="turtle")
+    current = Graph()
+    for graph in store.graphs():
+        for s, p, o, _ in store.graph_quads(graph):
+            current.add((s, p, o))
+        if len(current) >= batch_quads:
+            yield _complete(store, current, ontology)
+            current = Graph()
+    if len(current):
+        yield _complete(store, current, ontology)
+
+
+def _complete(store: GraphStore, data: Graph, ontology: Graph) -> Graph:
+    # Only nodes typed in this batch are shape targets here; they get every type and label other graphs give them.
+    # (An untyped node is not completed: it would become a target without the rest of its description.)
+    subjects = {s for s in data.subjects(RDF.type) if isinstance(s, URIRef)}
+    for s in subjects:
+        for predicate in (RDF.type, RDFS.label):
+            for q in store.quads_for(subject=s, predicate=predicate):
+                data.add(q[:3])
+    for t in ontology:
+        data.add(t)
+    return data
+
+
+def validate(store: GraphStore, *, max_located: int = 200, batch_quads: int = BATCH_QUADS) -> ValidationReport:
+    """Validate ``store``; the first ``max_located`` violations also name the document graphs holding their node.
+
+    A store of more than ``batch_quads`` quads is checked in batches of whole document graphs (see
+    :func:`_batches`), so that pyshacl never holds more than a batch in memory; the rules are written so that a
+    batch finds exactly what a single pass over the union would (the per-document rules only need the document's
+    own graph, and the cross-document counts get the other graphs' types and labels).
+    """
+    found: list[tuple[str, str, Node, Node | None, Node | None, str]] = []
+    triples = 0
+    conforms = True
+    whole = data_graph(store, limit=batch_quads)
+    parts = [whole] if whole is not None else _batches(store, batch_quads)
+    for data in parts:
+        ok, batch_found = validate_graph(data)
+        conforms = conforms and ok
+        triples += len(data)
+        found += batch_found
+    found = list(dict.fromkeys(found))  # a node in two batches is reported once
     violations = []
     for index, (severity, rule, focus, path, value, message) in enumerate(found):
         node = value if isinstance(value, URIRef) and rule in _GRAPH_WIDE_RULES else focus
@@ -113,7 +168,7 @@ def validate(store: GraphStore, *, max_located: int = 200) -> ValidationReport:
                                     value="" if value is None or value == node else _short(value), message=message,
                                     documents=documents))
     violations.sort(key=lambda v: (v.severity != "Violation", v.rule, v.focus, v.path, v.value))
-    return ValidationReport(conforms=conforms, triples=len(data), violations=violations)
+    return ValidationReport(conforms=conforms, triples=triples, violations=violations)
 
 
 # Rules whose focus node is the ontology and whose real subject is the value (see shapes.ttl, GraphWideShape).
