@@ -346,11 +346,12 @@
 
   async function focusEntity(id) {
     const data = await backend.neighbourhood(id, parseInt($("hops").value, 10) || 2, maxNodes());
-    replace(data);
     const centre = data.centre || id;
+    // Registered before the layout starts, so it cannot miss this layout's end and fire on a later one.
+    network.once("stabilizationIterationsDone", () => network.focus(centre, { scale: 1.1, animation: false }));
+    replace(data);
     document.body.dataset.focus = centre;
     network.selectNodes([centre]);
-    network.once("stabilizationIterationsDone", () => network.focus(centre, { scale: 1.1, animation: false }));
     await openEntity(centre);
   }
 
@@ -502,8 +503,8 @@
     nodeView.refresh();
     network.selectNodes(pathNodes);
     document.body.dataset.path = pathNodes.join(" ");
-    settle();
     network.once("stabilizationIterationsDone", () => network.fit({ nodes: pathNodes, animation: false }));
+    settle();
     const label = (id) => (nodes.get(id) || { label: id }).label;
     const parts = [el("h2", `路径 path: ${label(data.source)} → ${label(data.target)}`)];
     parts.push(el("div", `${data.paths.length} 条最短路径, ${data.paths[0].length - 1} 跳 hops`, "meta"));
