@@ -13,18 +13,20 @@ through ``GraphStore.query`` and :mod:`kg.store.results`.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pyoxigraph as ox
 
 from kg.rdf.namespaces import PREFIXES
 from kg.store import GraphStore, QueryError, StoreError
-from kg.store.sparql_guard import check_query
+from kg.store.sparql_guard import check_query, strip_literals
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                    "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+_TRAILING_LIMIT = re.compile(r"\bLIMIT\s+(\d+)\s*(?:OFFSET\s+\d+\s*)?$", re.IGNORECASE)
 _GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
                   "xml": ox.RdfFormat.RDF_XML}
 
@@ -57,12 +59,15 @@ def _term(term: Any) -> dict[str, Any]:
     raise TypeError(f"unsupported term {term!r}")
 
 
-def run_engine(engine: ox.Store, query: str, default_graphs: list[str], named_graphs: list[str]) -> Any:
-    """Guard, then run on the engine with the protocol's dataset (or the union of all graphs)."""
+def _guard(query: str) -> None:
     try:
         check_query(query)
     except ValueError as exc:
         raise QueryError(str(exc)) from exc
+
+
+def _dataset(default_graphs: list[str], named_graphs: list[str]) -> dict[str, Any]:
+    """Engine arguments for the protocol's dataset, or the union of all graphs when none is given."""
     kwargs: dict[str, Any] = {}
     if default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
@@ -70,6 +75,62 @@ def run_engine(engine: ox.Store, query: str, default_graphs: list[str], named_gr
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
     if not kwargs:
         kwargs["use_default_graph_as_union"] = True
+    return kwargs
+
+
+def native_select(engine: ox.Store, query: str, default_graphs: list[str], named_graphs: list[str], fmt: str,
+                  limit: int | None) -> tuple[bytes, bool] | None:
+    """(body, truncated) of a SELECT serialised by Oxigraph itself, or None to take the iterating path.
+
+    Why: iterating solutions into Python objects costs more than the query for large results (10,000 rows: native
+    JSON 113 ms, Python-side encoding 417 ms).  The cap is pushed into the query as ``LIMIT cap+1`` so the engine
+    stops early, and the rows are counted on the bytes: ``<result>`` tags in XML (text escapes ``<``), and a JSON
+    parse only when the body has more ``{`` than the cap allows.  A query that already ends in LIMIT or VALUES does
+    not parse with the extra LIMIT, and goes the iterating way; one that ends in its own LIMIT has it lowered to the
+    cap when it is above it.
+    """
+    if fmt not in ("json", "xml"):
+        return None
+    _guard(query)
+    text = query
+    if limit is not None:
+        own = _TRAILING_LIMIT.search(strip_literals(query))
+        if own is None:
+            text = f"{query}\nLIMIT {limit + 1}"
+        elif int(own.group(1)) > limit:  # the query's own LIMIT is above the cap: lower it to cap + 1
+            text = query[: own.start(1)] + str(limit + 1) + query[own.end(1):]
+    try:
+        result = engine.query(text, **_dataset(default_graphs, named_graphs))
+    except (SyntaxError, ValueError):
+        return None  # the iterating path reports the original query's error, if it has one
+    except OSError as exc:
+        raise StoreError(f"query failed: {exc}") from exc
+    if not isinstance(result, ox.QuerySolutions):
+        return None
+    body = result.serialize(format=_RESULT_FORMATS[fmt])
+    if limit is None:
+        return body, False
+    if fmt == "xml":
+        if body.count(b"<result>") <= limit:
+            return body, False
+        cut = -1
+        for _ in range(limit):
+            cut = body.index(b"</result>", cut + 1)
+        return body[: cut + len(b"</result>")] + b"</results></sparql>", True
+    if body.count(b"{") <= limit + 2:  # head and results objects, plus at least one brace per row
+        return body, False
+    data = json.loads(body)
+    rows = data["results"]["bindings"]
+    if len(rows) <= limit:
+        return body, False
+    data["results"]["bindings"] = rows[:limit]
+    return json.dumps(data, ensure_ascii=False).encode("utf-8"), True
+
+
+def run_engine(engine: ox.Store, query: str, default_graphs: list[str], named_graphs: list[str]) -> Any:
+    """Guard, then run on the engine with the protocol's dataset (or the union of all graphs)."""
+    _guard(query)
+    kwargs = _dataset(default_graphs, named_graphs)
     try:
         return engine.query(query, **kwargs)
     except SyntaxError as exc:

@@ -28,14 +28,14 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
-from kg.serve.fast import engine_of, fast_serialize, run_engine
+from kg.serve.fast import engine_of, fast_serialize, native_select, run_engine
 from kg.serve.negotiation import choices, choose_format, media_type
 from kg.store import GraphStore, QueryError, QueryResult, StoreError, open_store
 from kg.store.results import serialize
 from kg.store.sparql_guard import strip_literals
 
-# What fast.py serialises itself: SPARQL JSON for SELECT, JSON/XML for ASK, every RDF format for graphs.
-_FAST = {"select": lambda f: f == "json", "ask": lambda f: f in ("json", "xml"), "graph": lambda f: True}
+# What fast.py serialises itself: JSON/XML for SELECT and ASK, every RDF format for graphs.
+_FAST = {"select": lambda f: f in ("json", "xml"), "ask": lambda f: f in ("json", "xml"), "graph": lambda f: True}
 _ERROR_AT = re.compile(r"\bat (\d+):(\d+):")  # Oxigraph's "error at 3:2:" said in words
 _FORM = re.compile(r"(?<![:\w?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)\b(?!:)", re.IGNORECASE)
 
@@ -128,7 +128,11 @@ def execute(store: GraphStore, job: Job) -> Answer:
     try:
         if kind and fmt and not job.raw and _FAST.get(kind, lambda f: False)(fmt):
             engine = engine_of(store)
-            if engine is not None:
+            if engine is not None and kind == "select":
+                native = native_select(engine, job.query, job.default_graphs, job.named_graphs, fmt, job.limit)
+                if native is not None:
+                    return Answer(200, media_type(kind, fmt), native[0], truncated=native[1], kind=kind)
+            if engine is not None and (kind != "select" or fmt == "json"):
                 result = run_engine(engine, job.query, job.default_graphs, job.named_graphs)
                 fast = fast_serialize(result, fmt, job.limit)
                 if fast is not None and fast[0] == kind:
@@ -284,15 +288,20 @@ class ProcessRunner:
 
     def run(self, job: Job, timeout: float) -> Answer:
         """Run ``job`` on an idle worker (waiting up to ``timeout`` for one); the query itself gets ``timeout``."""
-        try:
+        wait_until = time.monotonic() + timeout
+        while True:
             try:
-                worker = self._idle.get_nowait()
+                try:
+                    worker = self._idle.get_nowait()
+                except queue.Empty:
+                    self._grow()
+                    worker = self._idle.get(timeout=max(wait_until - time.monotonic(), 0.0))
             except queue.Empty:
-                self._grow()
-                worker = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            return Answer.error(503, f"all {self.workers} query workers stayed busy for the whole time limit "
-                                     f"({timeout:g} s); try again later")
+                return Answer.error(503, f"all {self.workers} query workers stayed busy for the whole time limit "
+                                         f"({timeout:g} s); try again later")
+            if worker.process.is_alive():
+                break
+            self._replace(worker)  # died while idle (killed from outside): not this query's fault, take another
         deadline = time.monotonic() + timeout
         try:
             worker.conn.send(job)
