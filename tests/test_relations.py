@@ -314,3 +314,16 @@ def test_places_part_of_the_divisions_the_document_names() -> None:
                [("株洲经开区", "Agency"), ("浏阳市", "Place"), ("长沙市", "Place"), ("长沙县", "Place")])
     facts = _facts(doc)
     assert ("浏阳市", "partOf", "长沙市") in facts and ("长沙县", "partOf", "长沙市") in facts
+
+
+def test_places_that_will_take_part_in_an_event_named_before() -> None:
+    text = ("６月１９日，“中国爱心城市”公益活动新闻发布会在京举行。"
+            "本年度“中国爱心城市”公益活动将以第二届中国爱心城市大会为主要内容，"
+            "重庆市、长沙市及晋江市将会积极参加这一公益活动。")
+    doc = _doc(text, [("“中国爱心城市”公益活动新闻发布会", "Event"), ("“中国爱心城市”公益活动", "Event"),
+                      ("第二届中国爱心城市大会", "Event"), ("重庆市", "Place"), ("长沙市", "Place"),
+                      ("晋江市", "Place")])
+    facts = _facts(doc)
+    for city in ("重庆市", "长沙市", "晋江市"):
+        assert ("“中国爱心城市”公益活动", "participant", city) in facts
+        assert ("第二届中国爱心城市大会", "participant", city) not in facts

@@ -63,6 +63,8 @@ _PRICE = re.compile(r"(票价|价格|售价|单价|门票)[^，,。；]{0,4}$")
 _MEASURE = re.compile(r"(全长|总长|长约|长|占地面积|占地|建筑面积|面积|阅读量|播放量|浏览量|点击量|参与人数|"
                       r"收到|吸引|覆盖|总里程|里程|容量|规模)[^，,。；]{0,4}$")
 _LOCATED = re.compile(r"^\s*(?:总部)?(?:位于|坐落于|坐落在|地处|落户|设在|设于|总部在|总部设在|总部位于)\s*$")
+_JOIN = re.compile(r"(?:将会|将|也|均|都|还)?\s*(?:积极|共同|一同|纷纷)?\s*(?:参加|参与|出席|加入)了?\s*"
+                   r"((?:这一|此次|本次|该|这次|本届)[\u4e00-\u9fff]{0,6}(?:活动|会议|大会|赛事|论坛|仪式))?")
 _HOLD = re.compile(r"(召开|举行|举办|开展|启动|参加|参观|开幕|进行|调研|考察|学习)")
 _HEADQUARTERS = re.compile(r"总部(?:位于|设在|设于|在)\s*$")
 _EVENT_PLACE_LEAD = re.compile(r"(在|于|赴|前往|到|深入)\s*$")
@@ -104,6 +106,8 @@ _LEAD_WORDS = ("由", "是", "为", "和", "与", "及", "在", "从", "对", "�
                "聘请", "任命", "加入", "创办", "创立", "创建", "成立", "投资", "收购", "担任", "出任", "就职", "毕业于",
                "就读于", "考入", "进入", "原", "现", "其", "该", "旗下", "简介", "介绍", "任", "现任", "曾任", "历任",
                "兼任", "当选", "创办了", "创立了", "创建了", "成立了")
+# Kinds of division, not names of one (省、市、自治区民政局).
+_LEVEL_WORDS = frozenset({"自治区", "自治州", "自治县", "特别行政区", "直辖市", "地级市", "县级市"})
 _RESOLVED = frozenset({"anaphora", "abbreviation", "repeat"})
 _PARTY_HEADS = ("党工委", "党委", "党组", "党支部", "总支")
 _OFFICIAL_HEADS = ("局", "委", "办", "政府", "厅", "处", "科", "室", "委员会", "管委会", "党委", "党组", "人大", "政协",
@@ -249,7 +253,8 @@ CONFIDENCE = {
     "money-trigger": 0.85, "route": 0.85, "located-verb": 0.85, "founded-verb": 0.85, "graduated": 0.85,
     "post-after-name": 0.8, "post-list": 0.8, "organise-trigger": 0.8, "partner-trigger": 0.8, "date-clause": 0.8,
     "headquarters": 0.8, "founder-noun": 0.8, "founder-verb": 0.8, "founder-by": 0.8, "adjacent-parent": 0.75,
-    "measure": 0.7, "participant-list": 0.7, "event-place": 0.7, "quote-speaker": 0.7, "organise-topic": 0.6,
+    "measure": 0.7, "participant-list": 0.7, "participant-verb": 0.7, "event-place": 0.7, "quote-speaker": 0.7,
+    "organise-topic": 0.6,
 }
 
 
@@ -510,6 +515,35 @@ def participants(ctx: Context) -> Iterator[Relation]:
                 continue
             for member in group:
                 yield _rel(ctx, event, "participant", obj=member, at=member.start, source="participant-list")
+    # 重庆市、呼和浩特市…及遵化市将会积极参加这一公益活动: a list of places or agencies that will take part
+    for sent in ctx.doc.sentences:
+        sent_text = text[sent.start: sent.end]
+        for m in _JOIN.finditer(sent_text):
+            at = sent.start + m.start()
+            c_start, _ = ctx.clause_bounds(sent, at)
+            group = [c for c in ctx.in_span(c_start, at, {"Agency", "Place"}) if c.source != "nested"]
+            if len(group) < 2 or text[group[-1].end: at].strip(" ，,"):
+                continue
+            if any(text[a.end: b.start] not in {"、", "和", "及", "以及", "与", "，", ","} for a, b in pairwise(group)):
+                continue  # only a plain list right before the verb
+            after = sent.start + m.end()
+            named = [e for e in ctx.in_span(after, sent.end, {"Event"}) if e.start - after <= 2]
+            if named:
+                event = named[0]
+            elif m.group(1):  # 这一公益活动 / 本次会议: the event the document is about so far
+                noun = re.sub(r"^(?:这一|此次|本次|该|这次|本届)", "", m.group(1))
+                earlier = [e for e in ctx.mentions if e.type == "Event" and e.end <= c_start
+                           and (ctx.by_id[e.entity].label.endswith(noun) or
+                                (len(noun) > 2 and ctx.by_id[e.entity].label.endswith(noun[-2:])))]
+                if not earlier:
+                    continue
+                # the one whose name ends with the same words (这一公益活动 → “中国爱心城市”公益活动)
+                exact = [e for e in earlier if ctx.by_id[e.entity].label.endswith(noun)]
+                event = (exact or earlier)[-1]
+            else:
+                continue
+            for member in group:
+                yield _rel(ctx, event, "participant", obj=member, at=member.start, source="participant-verb")
 
 
 # ---------------------------------------------------------------- dates, money, quantities
@@ -712,7 +746,8 @@ def sub_organizations(ctx: Context) -> Iterator[Relation]:
         if outer.type != "Agency" or outer.source in {"nested", "anaphora", "abbreviation"}:
             continue
         inners = [m for m in ordered if m.start == outer.start and m.end < outer.end and m.type in {"Place", "Agency"}
-                  and m.entity != outer.entity and len(outer.text) - len(m.text) >= 2]
+                  and m.entity != outer.entity and len(outer.text) - len(m.text) >= 2
+                  and m.text not in _LEVEL_WORDS]
         if inners:  # the nearest parent only (深圳市罗湖区政数局 → 深圳市罗湖区, not 深圳市)
             inner = max(inners, key=lambda m: m.end)
             # an office of a town is part of its government; a school or company in a city is only located there
