@@ -16,7 +16,7 @@ from kg.extract.entities import anaphora, build_entities, declared_aliases, repe
 from kg.extract.lexicon import AGENCY_SUFFIXES, NOT_NAMES
 from kg.extract.mentions import DEFAULT_RECOGNISERS, Recogniser, resolve_overlaps
 from kg.extract.relations import credit_mentions, relations
-from kg.extract.sentences import split_sentences
+from kg.extract.sentences import split_sentences, to_halfwidth
 from kg.extract.tokens import tokenize
 
 _NESTED_PLACE = re.compile(r"^(.{2,}?(?:省|市|县|区|镇|乡|街道))(.{2,})$")
@@ -41,11 +41,12 @@ class Extractor:
         doc.sentences = split_sentences(text)
         candidates: list[Mention] = []
         for sent in doc.sentences:
-            tokens = tokenize(sent.text)
+            normalised = to_halfwidth(sent.text)  # same length: offsets hold, mention text is the original's
+            tokens = tokenize(normalised)
             for recogniser in self.recognisers:
-                for m in recogniser(sent.text, tokens):
-                    candidates.append(Mention(m.start + sent.start, m.end + sent.start, m.text, m.type,
-                                              source=m.source))
+                for m in recogniser(normalised, tokens):
+                    start, end = m.start + sent.start, m.end + sent.start
+                    candidates.append(Mention(start, end, text[start:end], m.type, source=m.source))
         candidates += credit_mentions(text)  # names in bylines and photo credits are people, whatever NER says
         mentions = resolve_overlaps(candidates)
         aliases = declared_aliases(text, mentions)
