@@ -52,7 +52,8 @@ def _snapshot(store_path: Path) -> dict[str, frozenset]:
 @pytest.mark.skipif(not CLUENER.exists(), reason="needs the CLUENER2020 corpus in /work/shared/data")
 def test_sigkill_leaves_every_document_whole_or_absent(tmp_path: Path) -> None:
     _write_corpus(tmp_path / "corpus")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # Small write batches (a document or two each), so that kills land between batches as well as inside them.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "KG_BUILD_BATCH_QUADS": "300"}
 
     started = time.monotonic()
     subprocess.run(_build_cmd(tmp_path / "clean"), cwd=tmp_path, env=env, check=True, capture_output=True)
@@ -62,7 +63,7 @@ def test_sigkill_leaves_every_document_whole_or_absent(tmp_path: Path) -> None:
 
     crashed = tmp_path / "crashed"
     partial_states = 0
-    for fraction in (0.4, 0.6, 0.8, 0.95):
+    for fraction in (0.4, 0.5, 0.6, 0.7, 0.8, 0.95):
         proc = subprocess.Popen(_build_cmd(crashed), cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         time.sleep(duration * fraction)

@@ -47,10 +47,17 @@ class GraphStore(ABC):
     """A quad store with named graphs whose default graph, when queried, is the union of all graphs."""
 
     description: str = ""
+    writes_batches: bool = False  # add_graphs writes many graphs in one transaction (see kg.build)
 
     @abstractmethod
     def replace_graph(self, graph: str, triples: Iterable[Triple], metadata: Iterable[Triple] = ()) -> None:
         """Atomically replace named graph ``graph`` with ``triples``: readers see the old or the new, never half."""
+
+    def add_graphs(self, graphs: list[tuple[str, list[Triple]]]) -> None:
+        """Write several graphs that the store does not hold yet.  Stores whose ``writes_batches`` is true write
+        them in one transaction; the fallback writes them one by one, each whole."""
+        for graph, triples in graphs:
+            self.replace_graph(graph, triples)
 
     @abstractmethod
     def remove_graph(self, graph: str) -> None: ...

@@ -74,6 +74,23 @@ class OxigraphStore(GraphStore):
         except (OSError, SyntaxError, RuntimeError) as exc:
             raise StoreError(f"cannot write graph {graph} to {self.description}: {exc}") from exc
 
+    writes_batches = True
+
+    def add_graphs(self, graphs: list[tuple[str, list[Triple]]]) -> None:
+        """New graphs in one atomic bulk load: Oxigraph's bulk loader builds sorted files and ingests them all at
+        its commit, so a kill leaves all of them or none, and it is several times faster than transactions."""
+        names = [ox.NamedNode(graph) for graph, _ in graphs]
+        if any(self._store.contains_named_graph(name) for name in names):  # not new after all: replace each
+            for graph, triples in graphs:
+                self.replace_graph(graph, triples)
+            return
+        quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), name)
+                 for name, (_, triples) in zip(names, graphs, strict=True) for s, p, o in triples]
+        try:
+            self._store.bulk_extend(quads)
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"cannot write {len(graphs)} graph(s) to {self.description}: {exc}") from exc
+
     def add_to_graph(self, graph: str, triples: Iterable[Triple]) -> None:
         name = ox.NamedNode(graph)
         self.add_quads([ox.Quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in triples])
