@@ -104,7 +104,7 @@ def test_seed_page_against_the_readers_list(extractor: Extractor) -> None:
     doc = extractor(Source("seed", (ROOT / reader["source"]).read_text(encoding="utf-8")))
     score = score_entities(doc.entities, reader)
     # Floors at the level reached; the targets (≥ 90 % found, < 5 % not names) are tracked by benchmarks/entities.py.
-    assert score.recall >= 0.78, score.report()
+    assert score.recall >= 0.85, score.report()
     assert score.junk_rate < 0.05, score.report()
 
 
@@ -118,5 +118,5 @@ def test_sogou_articles_against_the_readers_list(extractor: Extractor) -> None:
         assert m, item["docno"]
         doc = extractor(Source(item["docno"], m.group(1) + "\n" + m.group(2)))
         score = score_entities(doc.entities, item)
-        assert score.recall >= 0.6, score.report()
+        assert score.recall >= 0.7, score.report()
         assert score.junk_rate <= 0.1, score.report()

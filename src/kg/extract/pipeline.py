@@ -53,7 +53,7 @@ class Extractor:
         if aliases:
             alias_spans = {(a.start, a.end) for a in aliases}
             mentions = [m for m in mentions if not any(m.start < e and s < m.end for s, e in alias_spans)]
-        mentions += nested_places(mentions)
+        mentions = nested_places(mentions)
         mentions += aliases
         mentions += repeated_names(text, mentions)
         mentions += anaphora(text, mentions)
@@ -74,21 +74,31 @@ def guess_title(text: str) -> str:
 
 
 def nested_places(mentions: list[Mention]) -> list[Mention]:
-    """The administrative prefix of a compound name as a mention of its own.
+    """The mentions with compound names taken apart into the places and institutions they are made of.
 
-    云田镇 in 云田镇五星社区 (a place inside a place) and in 云田镇城管办 (an office of the town), 清华大学 in
-    清华大学美术学院: the relation stage links the two (partOf, subOrganizationOf).
+    A chain of places (炎陵县船形乡同睦村, 云田镇五星社区, 学林街道凯凯城) becomes one mention per place: the
+    enclosing ones as ``nested`` mentions and the innermost as the mention itself, so that 五星社区 is one entity
+    whether or not its town is written before it; the relation stage makes each part of the one before it.  For an
+    agency the place or parent-institution prefix (云田镇 in 云田镇城管办, 清华大学 in 清华大学美术学院) is added as a
+    ``nested`` mention overlapping it (subOrganizationOf, locatedIn).
     """
+    kept: list[Mention] = []
     out = []
     for m in mentions:
         if m.source == "nested":
+            kept.append(m)
             continue
         if m.type == "Place":
-            match = _NESTED_PLACE.match(m.text)
-            if match:
-                prefix = match.group(1)
-                out.append(Mention(m.start, m.start + len(prefix), prefix, "Place", source="nested"))
-        elif m.type == "Agency":
+            parts = place_chain(m.text)
+            if len(parts) > 1:
+                offset = m.start
+                for part in parts[:-1]:
+                    out.append(Mention(offset, offset + len(part), part, "Place", source="nested"))
+                    offset += len(part)
+                kept.append(Mention(offset, m.end, parts[-1], "Place", entity=m.entity, source=m.source))
+                continue
+        kept.append(m)
+        if m.type == "Agency":
             prefix = _agency_prefix(m.text)
             if prefix:
                 kind = "Agency" if prefix.endswith(_PARENT_AGENCY_HEADS) else "Place"
@@ -98,7 +108,24 @@ def nested_places(mentions: list[Mention]) -> list[Mention]:
                 if match:
                     out.append(Mention(m.start, m.start + len(match.group(1)), match.group(1), "Place",
                                        source="nested"))
-    return out
+    return kept + out
+
+
+def place_chain(name: str) -> list[str]:
+    """A compound place name cut into the places it chains (茶陵县洙江街道睦睦村 → 茶陵县, 洙江街道, 睦睦村).
+
+    Cuts fall after an administrative head word and leave at least two characters on each side; a cut that would
+    split a word (贵阳市|场) is not made.  A name that is not a chain comes back whole.
+    """
+    parts = []
+    rest = name
+    while True:
+        match = _NESTED_PLACE.match(rest)
+        if not match or rest[len(match.group(1)) - 1: len(match.group(1)) + 1] in _NOT_A_CUT:
+            break
+        parts.append(match.group(1))
+        rest = rest[len(match.group(1)):]
+    return [*parts, rest]
 
 
 def _agency_prefix(name: str) -> str:

@@ -134,6 +134,21 @@ def _inside_title(m: Mention, titles: list[tuple[int, int]]) -> bool:
     return False
 
 
+def _with_enclosing_places(m: Mention, mentions: list[Mention], text: str) -> Mention:
+    """A place whose enclosing places were split off in front of it (炎陵县船形乡|同睦村), as rules should see it:
+    spanning the whole written name, so that list and position patterns (与长沙市雨花区、浏阳市) read as written.
+    The entity stays the innermost place; the enclosing ones remain as ``nested`` mentions."""
+    if m.type != "Place" or m.source == "nested":
+        return m
+    nested_by_end = {n.end: n for n in mentions if n.source == "nested" and n.type == "Place"}
+    start = m.start
+    while start in nested_by_end:
+        start = nested_by_end[start].start
+    if start == m.start:
+        return m
+    return Mention(start, m.end, text[start:m.end], m.type, entity=m.entity, source=m.source)
+
+
 @dataclass
 class Context:
     """What every rule needs, computed once per document: mentions in order, dates, amounts."""
@@ -153,8 +168,9 @@ class Context:
         titles = [(t.start(), t.end()) for t in re.finditer(r"《[^《》\n]{0,60}》", doc.text)]
         # A name inside a book or document title (《炎帝与炎帝陵史话》) is part of the title, not an actor; an event
         # whose name closes the title (《2012年度“中国爱心城市”公益活动新闻发布会》) is the event itself.
-        ordered = sorted((m for m in doc.mentions if m.entity in by_id and not _generic(by_id[m.entity])
-                          and not _inside_title(m, titles)), key=lambda m: (m.start, -m.end))
+        ordered = sorted((_with_enclosing_places(m, doc.mentions, doc.text) for m in doc.mentions
+                          if m.entity in by_id and not _generic(by_id[m.entity]) and not _inside_title(m, titles)),
+                         key=lambda m: (m.start, -m.end))
         return cls(doc, ordered, by_id, find_dates(doc.text, doc.date), find_money(doc.text),
                    find_quantities(doc.text))
 
@@ -757,13 +773,19 @@ def sub_organizations(ctx: Context) -> Iterator[Relation]:
 
 
 def nested_parts(ctx: Context) -> Iterator[Relation]:
-    """A compound place is part of its administrative prefix (云田镇五星社区 partOf 云田镇)."""
+    """A place written after the place that encloses it is part of it (云田镇五星社区: 五星社区 partOf 云田镇;
+    炎陵县船形乡同睦村: 同睦村 partOf 船形乡 partOf 炎陵县), and a compound place is part of a prefix nested in it."""
+    nested_by_end = {m.end: m for m in ctx.mentions if m.source == "nested" and m.type == "Place"}
     for outer in ctx.mentions:
         if outer.type != "Place":
             continue
+        before = nested_by_end.get(outer.start)
+        if before is not None and before.entity != outer.entity:
+            yield _rel(ctx, outer, "partOf", obj=before, at=outer.start, source="nested-name")
+            continue
         inners = [m for m in ctx.mentions if m.source == "nested" and m.start == outer.start and m.end < outer.end
                   and m.type == "Place" and m.entity != outer.entity]
-        if inners:  # the nearest enclosing place only: 云田镇五星社区 partOf 云田镇, not of anything larger
+        if inners:  # the nearest enclosing place only
             inner = max(inners, key=lambda m: m.end)
             yield _rel(ctx, outer, "partOf", obj=inner, at=outer.start, source="nested-name")
 

@@ -181,18 +181,21 @@ def _suffix_kind(word: str) -> str:
     return ""
 
 
-def word_info(text: str) -> tuple[list[str], list[str], list[str], list[str]]:
+def word_info(text: str, tokens: list[tuple[str, str]] | None = None) -> tuple[list[str], list[str], list[str],
+                                                                              list[str]]:
     """Per-char jieba word position (B/M/E/S), POS, word string and suffix kind.
 
-    jieba returns tokens whose concatenation is the input; if it ever does not
-    (defensive), we fall back to one-char words so features stay aligned.
+    ``tokens`` (word, POS) pairs the caller already has for this text save a second jieba pass, which is half the
+    tagger's cost inside the extraction pipeline.  jieba returns tokens whose concatenation is the input; if they
+    do not (defensive), we fall back to one-char words so features stay aligned.
     """
     n = len(text)
     pos_in_word = ["S"] * n
     pos_tag = ["x"] * n
     words = [""] * n
     suffix = [""] * n
-    tokens = [(t.word, t.flag) for t in pseg.cut(text)]
+    if tokens is None:
+        tokens = [(t.word, t.flag) for t in pseg.cut(text)]
     if sum(len(w) for w, _ in tokens) != n:
         tokens = [(c, "x") for c in text]
     i = 0
@@ -214,7 +217,8 @@ _STYLED_PREFIXES = ("b", "c0=", "c-1c0=", "c0c1=", "c-1c0c1=", "w=", "wp_pos=", 
 STYLES = ("cluener", "pd")
 
 
-def sent2features(text: str, style: str | None = None) -> list[list[str]]:
+def sent2features(text: str, style: str | None = None,
+                  tokens: list[tuple[str, str]] | None = None) -> list[list[str]]:
     """Feature strings for each character of one (already short) sentence.
 
     *text* should be the normalised text (see :func:`normalize`); the
@@ -233,7 +237,7 @@ def sent2features(text: str, style: str | None = None) -> list[list[str]]:
     if n == 0:
         return []
     padded = "\x02\x02" + text + "\x03\x03"
-    wpos, ptag, words, suffix = word_info(text)
+    wpos, ptag, words, suffix = word_info(text, tokens)
     gaz = gazetteer_tags(text)
     types = [char_type(c) for c in text]
     feats: list[list[str]] = []

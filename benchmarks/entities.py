@@ -1,0 +1,98 @@
+"""Entity recognition as a reader sees it, and what it costs: run on demand, prints figures.
+
+    .venv/bin/python benchmarks/entities.py
+
+1. The careful reader's lists (tests/fixtures/seed_entities.json, sogou_entities.json): share of the listed
+   entities found with an acceptable type, and share of output entities that are not names (targets ≥ 90 % and
+   < 5 % on the seed page).
+2. Throughput of entity extraction (relations off) against raw ``jieba.posseg.cut`` on the same text in the same
+   run (target ratio ≥ 0.5), for the rules alone and with the CRF tagger.
+3. CRF model load time (target < 2 s) and resident memory after loading (target < 300 MB).
+The statistical model's own held-out F1 is printed by benchmarks/ner_eval.py.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+import jieba.posseg  # noqa: E402
+
+from kg.document import Source  # noqa: E402
+from kg.extract import (  # noqa: E402
+    Extractor,
+    pipeline,
+)
+from kg.extract import mentions as recognition  # noqa: E402
+from kg.extract.evaluate import load_list, score_entities  # noqa: E402
+from kg.read import read_sources  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def reader_lists(extractor: Extractor) -> None:
+    seed = load_list(FIXTURES / "seed_entities.json")
+    doc = extractor(Source("seed", (ROOT / seed["source"]).read_text(encoding="utf-8")))
+    print("seed page    :", score_entities(doc.entities, seed).report().replace("\n", "\n               "))
+    for item in load_list(FIXTURES / "sogou_entities.json")["documents"]:
+        raw = (SHARED / item["file"]).read_text(encoding="utf-8")
+        pattern = rf"<docno>{item['docno']}</docno>\s*<contenttitle>(.*?)</contenttitle>\s*<content>(.*?)</content>"
+        match = re.search(pattern, raw, re.S)
+        doc = extractor(Source(item["docno"], match.group(1) + "\n" + match.group(2)))
+        score = score_entities(doc.entities, item)
+        print(f"sogou {item['docno'][:8]}:", score.report().replace("\n", "\n               "))
+
+
+def throughput() -> None:
+    paths = [str(ROOT / "seeds"), str(SHARED / "raw-news-sogou")]
+    sources = [s for s in read_sources(paths, date="2021-12-16") if isinstance(s, Source)][:200]
+    chars = sum(len(s.text) for s in sources)
+    relations = pipeline.relations
+    pipeline.relations = lambda doc: []  # entities only
+    try:
+        rules = tuple(r for r in recognition.DEFAULT_RECOGNISERS if r is not recognition.crf_people)
+        for name, recognisers in (("rules", rules), ("rules + CRF", recognition.DEFAULT_RECOGNISERS)):
+            extractor = Extractor(recognisers)
+            extractor(sources[0])
+            list(jieba.posseg.cut(sources[0].text))
+            start = time.perf_counter()
+            for s in sources:
+                list(jieba.posseg.cut(s.text))
+            jieba_s = time.perf_counter() - start
+            start = time.perf_counter()
+            for s in sources:
+                extractor(s)
+            extract_s = time.perf_counter() - start
+            print(f"{name:<12}: jieba.posseg {chars / jieba_s:8.0f} chars/s, extract {chars / extract_s:8.0f} "
+                  f"chars/s, ratio {jieba_s / extract_s:.2f} (target ≥ 0.5); {len(sources)} documents, {chars} chars")
+    finally:
+        pipeline.relations = relations
+
+
+def model_cost() -> None:
+    """Import and load the CRF tagger in a fresh process, so nothing this run loaded hides the cost."""
+    code = ("import resource, time; t = time.perf_counter(); from kg.extract.crf import CrfTagger; "
+            "CrfTagger.load(); took = time.perf_counter() - t; "
+            "print(f'{took:.2f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")}).stdout.split()
+    print(f"CRF model   : import + load {out[-2]} s in a fresh process (target < 2 s); its peak RSS {out[-1]} MB "
+          "(target < 300 MB)")
+
+
+if __name__ == "__main__":
+    start = time.perf_counter()
+    extractor = Extractor()
+    extractor(Source("warm", "株洲市人民政府副市长李四说。"))
+    print(f"first extraction (jieba dictionary, gazetteer, CRF model): {time.perf_counter() - start:.2f} s")
+    reader_lists(extractor)
+    throughput()
+    model_cost()
