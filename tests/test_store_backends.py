@@ -309,3 +309,19 @@ def test_credentials_never_from_the_url(monkeypatch: pytest.MonkeyPatch, capsys:
     assert virtuoso.update_url.endswith("/sparql-auth") and virtuoso.gsp_url.endswith("/sparql-graph-crud-auth")
     assert type(virtuoso.session.auth).__name__ == "HTTPDigestAuth"
     assert "secret" not in virtuoso.description
+
+
+def test_changed_file_drops_documents_it_no_longer_yields(store, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stale-document lookup (graphs of FILE#…) works on every backend, remote ones included."""
+    monkeypatch.chdir(tmp_path)
+    lines = [line for line in (SEEDS / "zhuzhou-daily-2021-12.txt").read_text(encoding="utf-8").splitlines()
+             if len(line) > 40][:3]
+    path = tmp_path / "lines.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    first = build(store, [path], lines=True)
+    assert len(first.built) == 3
+    path.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    second = build(store, [path], lines=True)
+    assert len(second.unchanged) == 2 and len(second.removed) == 1
+    assert len([g for g in store.graphs() if "lines.txt" in g]) == 2

@@ -18,6 +18,7 @@ from rdflib import Graph, Literal, URIRef
 
 from kg import __version__
 from kg.document import Document, Source
+from kg.export.writer import nt_term
 from kg.extract import Extractor
 from kg.rdf import DEFAULT_BASE, ONTOLOGY_GRAPH, DocumentConverter, content_hash, document_iri
 from kg.rdf.iris import AFFILIATIONS, Resolver, affiliation_of
@@ -95,7 +96,8 @@ def build(store: GraphStore, paths: Iterable[str | Path], *, base: str = DEFAULT
             continue
         doc = extractor(item)
         node = URIRef(document_iri(base, doc.doc))
-        triples = [*converter.triples(doc), (node, KG.buildKey, Literal(key))]
+        triples = [*converter.triples(doc), (node, KG.buildKey, Literal(key)),
+                   (node, KG.sourceFile, Literal(file_id(item.doc_id)))]
         if stored is None:
             pending.add(doc, converter, triples)
             continue
@@ -176,11 +178,19 @@ def remove_stale(store: GraphStore, converter: DocumentConverter, seen: dict[str
     """
     if not seen:
         return []
-    graphs = store.graphs()
+    # Few files (adding an article to a big store): look each file's documents up by kg:sourceFile, an index
+    # lookup whatever the size of the store; many files: list the graphs once.
+    graphs = store.graphs() if len(seen) > 20 else None
     removed = []
     for fid, doc_ids in sorted(seen.items()):
         whole = converter.graph_for_id(fid)
         expected = {converter.graph_for_id(doc_id) for doc_id in doc_ids}
+        if graphs is None:
+            rows = store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?d <{KG.sourceFile}> "
+                               f"{nt_term(Literal(fid))} }} }}").rows
+            graphs_here = sorted(str(row["g"]) for row in rows)
+            removed += _drop(store, [g for g in graphs_here if g not in expected])
+            continue
         at = bisect_left(graphs, whole)
         candidates = [whole] if at < len(graphs) and graphs[at] == whole else []
         parts = whole + "%23"  # the graphs of the file's articles or lines, FILE#…
@@ -188,11 +198,14 @@ def remove_stale(store: GraphStore, converter: DocumentConverter, seen: dict[str
         while index < len(graphs) and graphs[index].startswith(parts):
             candidates.append(graphs[index])
             index += 1
-        for graph in candidates:
-            if graph not in expected:
-                store.remove_graph(graph)
-                removed.append(graph)
+        removed += _drop(store, [g for g in candidates if g not in expected])
     return removed
+
+
+def _drop(store: GraphStore, graphs: list[str]) -> list[str]:
+    for graph in graphs:
+        store.remove_graph(graph)
+    return graphs
 
 
 def file_id(doc_id: str) -> str:
@@ -203,7 +216,6 @@ def file_id(doc_id: str) -> str:
 def store_resolver(store: GraphStore) -> Resolver:
     """Answers "which entities of this type and label do other documents hold, affiliated where?" from the store,
     so that a build keeps two people of one name apart (see :func:`kg.rdf.iris.mint_entity_iris`)."""
-    from kg.export.writer import nt_term
 
     def resolve(type_name: str, label: str, graph: str) -> dict[str, set[str]]:
         affiliated = " | ".join(f"<{KG[name]}>" for name in AFFILIATIONS)
