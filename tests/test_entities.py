@@ -120,3 +120,15 @@ def test_sogou_articles_against_the_readers_list(extractor: Extractor) -> None:
         score = score_entities(doc.entities, item)
         assert score.recall >= 0.7, score.report()
         assert score.junk_rate <= 0.1, score.report()
+
+
+def test_traditional_input_keeps_the_written_form_as_alias(extractor: Extractor, tmp_path: Path) -> None:
+    from kg.read import read_sources
+
+    page = tmp_path / "tw.txt"
+    page.write_text("臺北市政府發言人林小明表示，臺灣大學將舉辦國際研討會。", encoding="utf-8")
+    [source] = [s for s in read_sources([page]) if isinstance(s, Source)]
+    doc = extractor(source)
+    by_label = {e.label: e for e in doc.entities}
+    assert "台北市政府" in by_label, by_label
+    assert "臺北市政府" in by_label["台北市政府"].aliases

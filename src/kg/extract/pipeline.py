@@ -60,8 +60,22 @@ class Extractor:
         mentions.sort(key=lambda m: (m.start, -m.end))
         doc.mentions = mentions
         doc.entities = build_entities(mentions)
+        keep_original_forms(doc, source.original_text)
         doc.relations = relations(doc)
         return doc
+
+
+def keep_original_forms(doc: Document, original: str) -> None:
+    """Traditional-character input is read simplified (same length); each entity keeps the form the page wrote
+    (臺北市政府 for 台北市政府) as an alias, so a search in either script finds it."""
+    if not original or len(original) != len(doc.text):
+        return
+    by_id = {e.id: e for e in doc.entities}
+    for m in doc.mentions:
+        entity = by_id.get(m.entity)
+        written = original[m.start:m.end]
+        if entity is not None and written != m.text and written not in entity.aliases and written != entity.label:
+            entity.aliases.append(written)
 
 
 def guess_title(text: str) -> str:
