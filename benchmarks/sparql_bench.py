@@ -300,7 +300,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--triples", type=int, nargs="+", default=[100_000])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 8])
-    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each (server, clients) run")
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="measured seconds per (server, clients), split into --rounds alternating slices")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating slices per measurement (default 4)")
     parser.add_argument("--warmup", type=float, default=15.0, help="seconds of load before measuring (default 15)")
     parser.add_argument("--workers", type=int, default=None, help="kg serve --workers (default: its own default)")
     parser.add_argument("--servers", nargs="+", default=["oxigraph", "kg"], choices=["oxigraph", "kg"])
@@ -314,20 +316,32 @@ def main() -> int:
             print(f"\n== {quads} quads generated and loaded in {time.perf_counter() - t0:.1f} s "
                   f"({len(samples['labels'])} sample entities)", flush=True)
             table: dict[tuple[str, int], dict[str, dict[str, float]]] = {}
-            for server in args.servers:
-                port = free_port()
-                process, path = start(server, store, port, args.workers)
-                try:
-                    # Warm-up at the highest concurrency: engine caches, and kg's worker pool grown to its working
-                    # size (it starts with two processes and adds one whenever every worker is busy).
+            # Both servers run side by side on the same store (both read-only) and are measured in alternating
+            # slices, so that other load on the machine falls on both alike instead of on whichever ran second.
+            servers: dict[str, tuple[subprocess.Popen, str, int]] = {}
+            try:
+                for server in args.servers:
+                    port = free_port()
+                    process, path = start(server, store, port, args.workers)
+                    servers[server] = (process, path, port)
+                # Warm-up at the highest concurrency: engine caches, and kg's worker pool grown to its working
+                # size (it starts with two processes and adds one whenever every worker is busy).
+                for _, path, port in servers.values():
                     run_load(port, path, samples, max(args.clients), args.warmup)
-                    for clients in args.clients:
-                        table[(server, clients)] = summarise(run_load(port, path, samples, clients, args.seconds),
-                                                             args.seconds)
+                for clients in args.clients:
+                    collected: dict[str, list[tuple[str, float, bool]]] = {server: [] for server in servers}
+                    for r in range(args.rounds):
+                        order = list(servers) if r % 2 == 0 else list(reversed(servers))
+                        for server in order:
+                            _, path, port = servers[server]
+                            collected[server] += run_load(port, path, samples, clients, args.seconds / args.rounds)
+                    for server in servers:
+                        table[(server, clients)] = summarise(collected[server], args.seconds)
                         s = table[(server, clients)]["ALL"]
                         print(f"{server:>8} {clients} client(s): p50 {s['p50']:.2f} ms  p95 {s['p95']:.2f} ms  "
                               f"{s['qps']:.0f} q/s  errors {int(s['errors'])}", flush=True)
-                finally:
+            finally:
+                for process, _, _ in servers.values():
                     process.terminate()
                     process.wait(30)
             shapes = ["ALL", *[name for name, _ in query_mix(samples, random.Random(0))]]
