@@ -86,14 +86,22 @@ class OxigraphStore(GraphStore):
             return
         quads = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), name)
                  for name, (_, triples) in zip(names, graphs, strict=True) for s, p, o in triples]
-        try:
-            self._store.bulk_extend(quads)
-        except (OSError, RuntimeError) as exc:
-            raise StoreError(f"cannot write {len(graphs)} graph(s) to {self.description}: {exc}") from exc
+        self.bulk_add(quads)
 
     def add_to_graph(self, graph: str, triples: Iterable[Triple]) -> None:
         name = ox.NamedNode(graph)
         self.add_quads([ox.Quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in triples])
+
+    def has_graph(self, graph: str) -> bool:
+        return self._store.contains_named_graph(ox.NamedNode(graph))
+
+    def bulk_add(self, quads: list[ox.Quad]) -> None:
+        """Add quads with the bulk loader: atomic (all ingested at its commit) and several times faster than a
+        transaction, for graphs the store does not hold yet."""
+        try:
+            self._store.bulk_extend(quads)
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"cannot write to {self.description}: {exc}") from exc
 
     def add_quads(self, quads: list[ox.Quad]) -> None:
         """Add pyoxigraph quads in one transaction (the import fast path for graphs written in pieces)."""
