@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from kg.rdf.namespaces import PREFIXES
 from kg.store import GraphStore, QueryError, StoreError
+from kg.store.oxigraph_store import dataset_kwargs
 from kg.store.sparql_guard import check_query, strip_literals
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -66,16 +67,14 @@ def _guard(query: str) -> None:
         raise QueryError(str(exc)) from exc
 
 
-def _dataset(default_graphs: list[str], named_graphs: list[str]) -> dict[str, Any]:
-    """Engine arguments for the protocol's dataset, or the union of all graphs when none is given."""
+def _dataset(engine: ox.Store, default_graphs: list[str], named_graphs: list[str]) -> dict[str, Any]:
+    """Engine arguments for the protocol's dataset, or the union of all graphs (as a set) when none is given."""
     kwargs: dict[str, Any] = {}
     if default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
     if named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-    if not kwargs:
-        kwargs["use_default_graph_as_union"] = True
-    return kwargs
+    return kwargs or dataset_kwargs(engine)
 
 
 def native_select(engine: ox.Store, query: str, default_graphs: list[str], named_graphs: list[str], fmt: str,
@@ -100,7 +99,7 @@ def native_select(engine: ox.Store, query: str, default_graphs: list[str], named
         elif int(own.group(1)) > limit:  # the query's own LIMIT is above the cap: lower it to cap + 1
             text = query[: own.start(1)] + str(limit + 1) + query[own.end(1):]
     try:
-        result = engine.query(text, **_dataset(default_graphs, named_graphs))
+        result = engine.query(text, **_dataset(engine, default_graphs, named_graphs))
     except (SyntaxError, ValueError):
         return None  # the iterating path reports the original query's error, if it has one
     except OSError as exc:
@@ -130,7 +129,7 @@ def native_select(engine: ox.Store, query: str, default_graphs: list[str], named
 def run_engine(engine: ox.Store, query: str, default_graphs: list[str], named_graphs: list[str]) -> Any:
     """Guard, then run on the engine with the protocol's dataset (or the union of all graphs)."""
     _guard(query)
-    kwargs = _dataset(default_graphs, named_graphs)
+    kwargs = _dataset(engine, default_graphs, named_graphs)
     try:
         return engine.query(query, **kwargs)
     except SyntaxError as exc:

@@ -3,6 +3,12 @@
 Why Oxigraph: a compiled SPARQL 1.1 engine with a persistent RocksDB store, tens of times faster than rdflib's
 engine on counts and regex filters, and transactional writes (one ``update`` is one transaction), which is what
 makes a killed build leave every document whole or absent.
+
+The default graph holds the union of all named graphs as a set, kept by every write in the same transaction as the
+write itself.  Oxigraph's own union mode (``use_default_graph_as_union``) is a bag: a triple asserted by five
+documents matches five times, so joins repeat rows and COUNTs grow with the number of documents.  A store written
+before this (named graphs, empty default graph) is brought up to date when opened for writing; opened read-only it
+is queried in union mode.
 """
 
 from __future__ import annotations
@@ -20,6 +26,27 @@ from kg.store.terms import from_ox, to_ox
 
 FORMAT_MARKER = "kg-store-format"
 FORMAT_VERSION = "1"
+
+_DEFAULT = ox.DefaultGraph()
+
+
+def dataset_kwargs(engine: ox.Store) -> dict[str, object]:
+    """Query arguments that make the default graph the union of all documents: none when the store keeps the union
+    in its default graph, Oxigraph's union mode for a store that does not (an index seek, cheap per query)."""
+    if next(iter(engine.quads_for_pattern(None, None, None, _DEFAULT)), None) is not None:
+        return {}
+    return {"use_default_graph_as_union": True}
+
+
+def _in_default(quads: list[ox.Quad]) -> list[ox.Quad]:
+    return [ox.Quad(q.subject, q.predicate, q.object, _DEFAULT) for q in quads]
+
+
+def _drop_graph_update(graph: str) -> str:
+    """SPARQL that removes a graph and, from the union, the triples no other graph asserts."""
+    return (f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} "
+            f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != <{graph}>) }} }} ;\n"
+            f"DROP SILENT GRAPH <{graph}>")
 
 
 class OxigraphStore(GraphStore):
@@ -50,8 +77,18 @@ class OxigraphStore(GraphStore):
                 self._store = ox.Store(str(self.path))
                 if not marker.exists():
                     marker.write_text(FORMAT_VERSION + "\n", encoding="utf-8")
+                if dataset_kwargs(self._store) and any(True for _ in self._store.named_graphs()):
+                    self.rebuild_union()
         except OSError as exc:
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+
+    def rebuild_union(self) -> None:
+        """Recompute the default graph as the set union of all named graphs, in one transaction (for stores
+        written by other tools or older versions)."""
+        try:
+            self._store.update("DROP SILENT DEFAULT ;\nINSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"cannot update the union graph of {self.description}: {exc}") from exc
 
     def replace_graph(self, graph: str, triples: Iterable[Triple], metadata: Iterable[Triple] = ()) -> None:
         name = ox.NamedNode(graph)
@@ -66,11 +103,12 @@ class OxigraphStore(GraphStore):
         try:
             if not self._store.contains_named_graph(name):
                 # A new graph (the common case in a build): one transactional insert, no SPARQL text to parse.
-                self._store.extend(quads)
+                self._store.extend(quads + _in_default(quads))
                 return
             # One SPARQL update is one transaction in Oxigraph: the drop and the insert commit together or not at all.
             body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
-            self._store.update(f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}")
+            self._store.update(f"{_drop_graph_update(graph)} ;\n"
+                               f"INSERT DATA {{ {body}\nGRAPH <{graph}> {{\n{body}\n}} }}")
         except (OSError, SyntaxError, RuntimeError) as exc:
             raise StoreError(f"cannot write graph {graph} to {self.description}: {exc}") from exc
 
@@ -99,20 +137,20 @@ class OxigraphStore(GraphStore):
         """Add quads with the bulk loader: atomic (all ingested at its commit) and several times faster than a
         transaction, for graphs the store does not hold yet."""
         try:
-            self._store.bulk_extend(quads)
+            self._store.bulk_extend(quads + _in_default(quads))
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"cannot write to {self.description}: {exc}") from exc
 
     def add_quads(self, quads: list[ox.Quad]) -> None:
         """Add pyoxigraph quads in one transaction (the import fast path for graphs written in pieces)."""
         try:
-            self._store.extend(quads)
+            self._store.extend(quads + _in_default(quads))
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"cannot write to {self.description}: {exc}") from exc
 
     def remove_graph(self, graph: str) -> None:
         try:
-            self._store.update(f"DROP SILENT GRAPH <{graph}>")
+            self._store.update(_drop_graph_update(graph))
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"cannot remove graph {graph} from {self.description}: {exc}") from exc
 
@@ -141,7 +179,7 @@ class OxigraphStore(GraphStore):
     def query(self, sparql: str, *, limit: int | None = None) -> QueryResult:
         try:
             check_query(sparql)
-            result = self._store.query(sparql, use_default_graph_as_union=True)
+            result = self._store.query(sparql, **dataset_kwargs(self._store))
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except ValueError as exc:
@@ -176,7 +214,7 @@ class OxigraphStore(GraphStore):
 
     def __len__(self) -> int:
         result = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }",
-                                   use_default_graph_as_union=True)
+                                   **dataset_kwargs(self._store))
         return int(next(iter(result))["n"].value)
 
     def close(self) -> None:
