@@ -103,8 +103,8 @@ def test_seed_page_against_the_readers_list(extractor: Extractor) -> None:
     reader = load_list(FIXTURES / "seed_entities.json")
     doc = extractor(Source("seed", (ROOT / reader["source"]).read_text(encoding="utf-8")))
     score = score_entities(doc.entities, reader)
-    # Floors at the level reached; the targets (≥ 90 % found, < 5 % not names) are tracked by benchmarks/entities.py.
-    assert score.recall >= 0.85, score.report()
+    # The targets: ≥ 90 % of the reader's list found, < 5 % of the output not names.
+    assert score.recall >= 0.9, score.report()
     assert score.junk_rate < 0.05, score.report()
 
 
@@ -132,3 +132,10 @@ def test_traditional_input_keeps_the_written_form_as_alias(extractor: Extractor,
     by_label = {e.label: e for e in doc.entities}
     assert "台北市政府" in by_label, by_label
     assert "臺北市政府" in by_label["台北市政府"].aliases
+
+
+def test_list_closed_by_a_class_word(extractor: Extractor) -> None:
+    found = labels(extractor, "他走访了湘江钢铁、金叶烟草、蓝天制药等知名企业，又到过高等院校和中小学校等进行宣讲。")
+    for company in ("湘江钢铁", "金叶烟草", "蓝天制药"):
+        assert found.get(company) == "Agency", found
+    assert "院校" not in found and "中小学校" not in found

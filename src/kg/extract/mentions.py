@@ -330,6 +330,49 @@ def list_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
                 yield Mention(start, end, text[start:end], type_name, source="list")
         else:
             yield from _located_items(text, clause.start(), items)
+        yield from _typed_list(text, clause.start(), items, tokens)
+
+
+# "A、B、C等(多家|知名|一批)企业": the word after 等 says what the items are (a Hearst pattern).
+_HYPERNYMS = {
+    "企业": "Agency", "公司": "Agency", "商家": "Agency", "单位": "Agency", "机构": "Agency", "高校": "Agency",
+    "院校": "Agency", "媒体": "Agency", "银行": "Agency", "医院": "Agency", "学校": "Agency", "部门": "Agency",
+    "社团": "Agency", "协会": "Agency", "品牌": "Agency", "城市": "Place", "地区": "Place", "省份": "Place",
+    "国家": "Place", "县市区": "Place", "乡镇": "Place", "社区": "Place", "村": "Place", "景区": "Place",
+}
+_TYPED_TAIL = re.compile(r"等(?:[\d一二三四五六七八九十百几多]+[个家所座]|多家|知名|一批|大型|重点|国内外|省内外)*("
+                         + "|".join(sorted(_HYPERNYMS, key=len, reverse=True)) + ")")
+_ITEM = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,10}")
+
+
+def _typed_list(text: str, pos: int, items: list[str], tokens: list[Token]) -> Iterable[Mention]:
+    """Items of a list closed by 等 and a class word (湖南烟草、千金药业、华融湘江银行等知名企业) are names of
+    that class, whatever their own last word is."""
+    last = items[-1]
+    tail = next((m for m in _TYPED_TAIL.finditer(last)
+                 if m.start() >= 2 and _dictionary_frequency(last[m.start() - 1: m.start() + 1]) < 50), None)
+    if not tail or len(items) < 2:
+        return  # 高等院校 is a word, not "高 等 院校"
+    type_name = _HYPERNYMS[tail.group(1)]
+    offsets = []
+    for item in items:
+        offsets.append(pos)
+        pos += len(item) + 1
+    for index, item in enumerate(items):
+        start = offsets[index]
+        piece = item[: tail.start()] if index == len(items) - 1 else item
+        if index == 0:  # the first item runs back into the clause: keep the nouns that end it
+            end = start + len(piece)
+            name_start = end
+            for tok in reversed([t for t in tokens if start <= t.start and t.end <= end]):
+                if tok.pos not in _NOUNISH or tok.word in BREAKERS or tok.word in TRIGGER_VERBS:
+                    break
+                name_start = tok.start
+            piece = text[name_start:end]
+            start = name_start
+        if _ITEM.fullmatch(piece) and piece not in NOT_NAMES and piece[0] not in _NOT_NAME_START \
+                and not any(piece.endswith(w) for w in NOT_HEADS) and len(piece) <= 8:
+            yield Mention(start, start + len(piece), piece, type_name, source="list")
 
 
 _LOCATED_ITEM = re.compile(r"^([\u4e00-\u9fff]{2,6}?(?:街道|社区|乡|镇|村|区|县|市))([\u4e00-\u9fff]{2,5})$")
