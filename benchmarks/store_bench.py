@@ -72,10 +72,14 @@ def synthetic_document(number: int, sentences: int = 20, entities: int = 25) -> 
         seen.add((kind, label))
         ents.append(Entity(f"e{i}", kind, label, aliases=[label[:2]] if rng.random() < 0.2 else []))
     mentions, relations = [], []
+    spans: set[int] = set()  # one mention per span, as the extractor gives (a span is the mention's IRI)
     for ent in ents:
         for _ in range(rng.randint(1, 3)):
             sent = rng.choice(sents)
             start = rng.randrange(sent.start, sent.end - 2)
+            if start in spans:
+                continue
+            spans.add(start)
             mentions.append(Mention(start, start + 2, "".join(text)[start:start + 2], ent.type, ent.id, "bench"))
     people = [e for e in ents if e.type == "Person"]
     agencies = [e for e in ents if e.type == "Agency"]
