@@ -466,13 +466,10 @@ def crf_people(text: str, tokens: list[Token]) -> Iterable[Mention]:
     must fall on jieba's word boundaries, start with a surname (or be a name jieba tags too) and not be an ordinary
     dictionary word or a form of address (林先生).
     """
-    if not any(t.pos.startswith("nr") or t.word in POST_TITLES or t.word in _SPEECH_VERBS for t in tokens):
-        return  # no sign of a person in the sentence: skip the tagger, the pipeline's most expensive step
     starts = {t.start for t in tokens}
     ends = {t.end for t in tokens}
     jieba_people = {(t.start, t.end) for t in tokens if t.pos in {"nr", "nrfg"}}
-    spans = _crf_tagger().tag(text, style="pd", tokens=[(t.start, t.end, t.word, t.pos) for t in tokens])
-    for start, end, type_name in spans:
+    for start, end, type_name in _tag_near_cues(text, tokens):
         name = text[start:end]
         if type_name != "Person" or start not in starts or end not in ends or not 2 <= len(name) <= 4:
             continue
@@ -482,6 +479,38 @@ def crf_people(text: str, tokens: list[Token]) -> Iterable[Mention]:
             continue
         if name[0] in SURNAMES or name[:2] in SURNAMES or (start, end) in jieba_people:  # rare surname: 鞠健夫
             yield Mention(start, end, name, "Person", source="crf")
+
+
+_CUE_WINDOW = 12  # characters of context on each side of a cue: a name and its title sit close together
+
+
+def _tag_near_cues(text: str, tokens: list[Token]) -> list[tuple[int, int, str]]:
+    """CRF spans in the stretches of text around the signs of a person (a jieba nr tag, a post title).
+
+    Tagging only there, on token boundaries and with the pipeline's own tokens, keeps the tagger — the most
+    expensive step of extraction — to a fraction of the text; names far from any such sign are the rules' job.
+    """
+    windows: list[list[int]] = []
+    for i, tok in enumerate(tokens):
+        if not (tok.pos.startswith("nr") or tok.word in POST_TITLES):
+            continue
+        lo = i
+        while lo > 0 and tok.start - tokens[lo - 1].start <= _CUE_WINDOW:
+            lo -= 1
+        hi = i
+        while hi + 1 < len(tokens) and tokens[hi + 1].end - tok.end <= _CUE_WINDOW:
+            hi += 1
+        if windows and lo <= windows[-1][1] + 1:
+            windows[-1][1] = max(windows[-1][1], hi)
+        else:
+            windows.append([lo, hi])
+    spans = []
+    for lo, hi in windows:
+        offset = tokens[lo].start
+        piece = text[offset: tokens[hi].end]
+        inside = [(t.start - offset, t.end - offset, t.word, t.pos) for t in tokens[lo: hi + 1]]
+        spans += [(s + offset, e + offset, k) for s, e, k in _crf_tagger().tag(piece, style="pd", tokens=inside)]
+    return spans
 
 
 DEFAULT_RECOGNISERS: tuple[Recogniser, ...] = (byline_names, quoted_names, bracket_names, route_names, list_names,
