@@ -8,6 +8,8 @@
 2. Throughput of entity extraction (relations off) against raw ``jieba.posseg.cut`` on the same text in the same
    run (target ratio ≥ 0.5), for the rules alone and with the CRF tagger.
 3. CRF model load time (target < 2 s) and resident memory after loading (target < 300 MB).
+4. One unpunctuated line of 100k and 400k characters through the whole extractor: chars/s should stay about the
+   same (linear time; the issue's 5 MB line is 12 x the longer one).
 The statistical model's own held-out F1 is printed by benchmarks/ner_eval.py.
 """
 
@@ -88,6 +90,18 @@ def model_cost() -> None:
           "(target < 300 MB)")
 
 
+def long_line(extractor: Extractor) -> None:
+    base = "株洲市人民政府副市长李四在长沙调研并召开座谈会"
+    rates = []
+    for n in (100_000, 400_000):
+        text = (base * (n // len(base) + 1))[:n]
+        start = time.perf_counter()
+        extractor(Source("long", text))
+        rates.append(n / (time.perf_counter() - start))
+        print(f"long line   : {n} chars without punctuation, {rates[-1]:.0f} chars/s")
+    print(f"long line   : rate at 400k / rate at 100k = {rates[1] / rates[0]:.2f} (1.0 is linear; 0.25 quadratic)")
+
+
 if __name__ == "__main__":
     start = time.perf_counter()
     extractor = Extractor()
@@ -96,3 +110,4 @@ if __name__ == "__main__":
     reader_lists(extractor)
     throughput()
     model_cost()
+    long_line(extractor)

@@ -24,6 +24,7 @@ Relation kinds and the JSON they produce (``kg extract``; predicate = local name
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -134,13 +135,12 @@ def _inside_title(m: Mention, titles: list[tuple[int, int]]) -> bool:
     return False
 
 
-def _with_enclosing_places(m: Mention, mentions: list[Mention], text: str) -> Mention:
+def _with_enclosing_places(m: Mention, nested_by_end: dict[int, Mention], text: str) -> Mention:
     """A place whose enclosing places were split off in front of it (炎陵县船形乡|同睦村), as rules should see it:
     spanning the whole written name, so that list and position patterns (与长沙市雨花区、浏阳市) read as written.
     The entity stays the innermost place; the enclosing ones remain as ``nested`` mentions."""
     if m.type != "Place" or m.source == "nested":
         return m
-    nested_by_end = {n.end: n for n in mentions if n.source == "nested" and n.type == "Place"}
     start = m.start
     while start in nested_by_end:
         start = nested_by_end[start].start
@@ -160,6 +160,7 @@ class Context:
     money: list[Amount] = field(default_factory=list)
     quantities: list[Amount] = field(default_factory=list)
     _whole: dict[tuple[int, int, str], bool] = field(default_factory=dict)
+    _starts: list[int] | None = None
 
     @classmethod
     def of(cls, doc: Document) -> Context:
@@ -168,15 +169,33 @@ class Context:
         titles = [(t.start(), t.end()) for t in re.finditer(r"《[^《》\n]{0,60}》", doc.text)]
         # A name inside a book or document title (《炎帝与炎帝陵史话》) is part of the title, not an actor; an event
         # whose name closes the title (《2012年度“中国爱心城市”公益活动新闻发布会》) is the event itself.
-        ordered = sorted((_with_enclosing_places(m, doc.mentions, doc.text) for m in doc.mentions
+        nested_by_end = {n.end: n for n in doc.mentions if n.source == "nested" and n.type == "Place"}
+        ordered = sorted((_with_enclosing_places(m, nested_by_end, doc.text) for m in doc.mentions
                           if m.entity in by_id and not _generic(by_id[m.entity]) and not _inside_title(m, titles)),
                          key=lambda m: (m.start, -m.end))
         return cls(doc, ordered, by_id, find_dates(doc.text, doc.date), find_money(doc.text),
                    find_quantities(doc.text))
 
     def in_span(self, start: int, end: int, types: Iterable[str] | None = None) -> list[Mention]:
+        """Mentions inside [start, end), found by bisection on the sorted starts: rules ask this per sentence, and
+        a scan of every mention each time made long documents quadratic."""
+        if self._starts is None:
+            self._starts = [m.start for m in self.mentions]
         wanted = set(types) if types else None
-        return [m for m in self.mentions if start <= m.start and m.end <= end and (wanted is None or m.type in wanted)]
+        out = []
+        for m in self.mentions[bisect.bisect_left(self._starts, start):]:
+            if m.start >= end:
+                break
+            if m.end <= end and (wanted is None or m.type in wanted):
+                out.append(m)
+        return out
+
+    def starting_at(self, start: int) -> list[Mention]:
+        if self._starts is None:
+            self._starts = [m.start for m in self.mentions]
+        lo = bisect.bisect_left(self._starts, start)
+        hi = bisect.bisect_right(self._starts, start)
+        return self.mentions[lo:hi]
 
     def type_of(self, mention: Mention) -> str:
         return self.by_id[mention.entity].type
@@ -761,7 +780,7 @@ def sub_organizations(ctx: Context) -> Iterator[Relation]:
     for outer in ordered:
         if outer.type != "Agency" or outer.source in {"nested", "anaphora", "abbreviation"}:
             continue
-        inners = [m for m in ordered if m.start == outer.start and m.end < outer.end and m.type in {"Place", "Agency"}
+        inners = [m for m in ctx.starting_at(outer.start) if m.end < outer.end and m.type in {"Place", "Agency"}
                   and m.entity != outer.entity and len(outer.text) - len(m.text) >= 2
                   and m.text not in _LEVEL_WORDS]
         if inners:  # the nearest parent only (深圳市罗湖区政数局 → 深圳市罗湖区, not 深圳市)
@@ -783,7 +802,7 @@ def nested_parts(ctx: Context) -> Iterator[Relation]:
         if before is not None and before.entity != outer.entity:
             yield _rel(ctx, outer, "partOf", obj=before, at=outer.start, source="nested-name")
             continue
-        inners = [m for m in ctx.mentions if m.source == "nested" and m.start == outer.start and m.end < outer.end
+        inners = [m for m in ctx.starting_at(outer.start) if m.source == "nested" and m.end < outer.end
                   and m.type == "Place" and m.entity != outer.entity]
         if inners:  # the nearest enclosing place only
             inner = max(inners, key=lambda m: m.end)
