@@ -80,7 +80,8 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         if store:
             p.add_argument("--store", default=DEFAULT_STORE,
-                           help="store: a directory (embedded Oxigraph), memory: or rdflib: "
+                           help="store: a directory (embedded Oxigraph), memory:, rdflib:, or the URL of a SPARQL "
+                                f"1.1 server (http(s)://…; credentials from KG_STORE_USER/KG_STORE_PASSWORD) "
                                 f"(default ./{DEFAULT_STORE})")
         return p
 
