@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -17,6 +18,8 @@ from kg.cli import main as kg_main
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+# The workspace's shared folder (corpora for training and tests) sits beside the checkout, in CI too.
+SHARED = Path(os.environ.get("KG_SHARED", ROOT.parent / "shared"))
 
 
 def run_kg(*args: str) -> int:

@@ -15,9 +15,10 @@ from kg.cli import main
 from kg.extract import Extractor
 from kg.rdf.namespaces import KG
 from kg.store import open_store
+from tests.conftest import SHARED
 
-CLUENER = Path("/work/shared/data/cluener2020/train.jsonl")
-pytestmark = pytest.mark.skipif(not CLUENER.exists(), reason="needs the CLUENER2020 corpus in /work/shared/data")
+CLUENER = SHARED / "data" / "cluener2020" / "train.jsonl"
+pytestmark = pytest.mark.skipif(not CLUENER.exists(), reason="needs the CLUENER2020 corpus in ../shared/data")
 
 
 def _sentences(start: int, count: int) -> list[str]:

@@ -21,8 +21,9 @@ import pytest
 from kg.build import stored_documents
 from kg.rdf.namespaces import PROV
 from kg.store import open_store
+from tests.conftest import SHARED
 
-CLUENER = Path("/work/shared/data/cluener2020/train.jsonl")
+CLUENER = SHARED / "data" / "cluener2020" / "train.jsonl"
 FILES, LINES_PER_FILE = 48, 8
 
 
@@ -49,7 +50,7 @@ def _snapshot(store_path: Path) -> dict[str, frozenset]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not CLUENER.exists(), reason="needs the CLUENER2020 corpus in /work/shared/data")
+@pytest.mark.skipif(not CLUENER.exists(), reason="needs the CLUENER2020 corpus in ../shared/data")
 def test_sigkill_leaves_every_document_whole_or_absent(tmp_path: Path) -> None:
     _write_corpus(tmp_path / "corpus")
     # Small write batches (a document or two each), so that kills land between batches as well as inside them.

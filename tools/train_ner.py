@@ -26,6 +26,7 @@ import argparse
 import hashlib
 import json
 import multiprocessing as mp
+import os
 import random
 import sys
 import time
@@ -41,7 +42,7 @@ import pycrfsuite  # noqa: E402
 from kg.extract.crf.features import normalize, sent2features  # noqa: E402
 from kg.extract.crf.tagger import CrfTagger, tags_to_spans  # noqa: E402
 
-DATA = Path("/work/shared/data")
+DATA = Path(os.environ.get("KG_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "data"
 CLUENER = DATA / "cluener2020" / "train.jsonl"
 PEOPLES_DAILY = DATA / "peoples-daily-ner" / "example.dev"
 SEED = 42
