@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from kg.rdf.namespaces import PREFIXES
 from kg.store import GraphStore, QueryError, StoreError
-from kg.store.oxigraph_store import dataset_kwargs
+from kg.store.oxigraph_store import dataset_kwargs, solution_rows, take
 from kg.store.sparql_guard import check_query, strip_literals
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -149,29 +149,11 @@ def fast_serialize(result: Any, fmt: str, limit: int | None) -> tuple[str, bytes
     if isinstance(result, ox.QuerySolutions):
         if fmt != "json":
             return None
-        names = [v.value for v in result.variables]
-        bindings = []
-        truncated = False
-        for solution in result:
-            if limit is not None and len(bindings) >= limit:
-                truncated = True
-                break
-            row = {}
-            for name in names:
-                value = solution[name]
-                if value is not None:
-                    row[name] = _term(value)
-            bindings.append(row)
+        names, bindings, truncated = solution_rows(result, _term, limit)
         body = json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}}, ensure_ascii=False)
         return "select", body.encode("utf-8"), truncated
     if fmt not in _GRAPH_FORMATS:
         return None
-    triples = []
-    truncated = False
-    for triple in result:
-        if limit is not None and len(triples) >= limit:
-            truncated = True
-            break
-        triples.append(triple)
+    triples, truncated = take(result, limit)
     body = ox.serialize(triples, format=_GRAPH_FORMATS[fmt], prefixes=dict(PREFIXES))
     return "graph", body or b"", truncated

@@ -13,8 +13,9 @@ is queried in union mode.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 from rdflib import URIRef
@@ -28,6 +29,8 @@ FORMAT_MARKER = "kg-store-format"
 FORMAT_VERSION = "1"
 
 _DEFAULT = ox.DefaultGraph()
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def dataset_kwargs(engine: ox.Store) -> dict[str, object]:
@@ -36,6 +39,26 @@ def dataset_kwargs(engine: ox.Store) -> dict[str, object]:
     if next(iter(engine.quads_for_pattern(None, None, None, _DEFAULT)), None) is not None:
         return {}
     return {"use_default_graph_as_union": True}
+
+
+def take(items: Iterable[T], limit: int | None) -> tuple[list[T], bool]:
+    """The first ``limit`` items (all when None), and whether more were left: the result-size cap."""
+    out: list[T] = []
+    for item in items:
+        if limit is not None and len(out) >= limit:
+            return out, True
+        out.append(item)
+    return out, False
+
+
+def solution_rows(result: ox.QuerySolutions, convert: Callable[[object], R],
+                  limit: int | None) -> tuple[list[str], list[dict[str, R]], bool]:
+    """Variable names and bound values (converted) of SELECT solutions, capped at ``limit``."""
+    names = [v.value for v in result.variables]
+    solutions, truncated = take(result, limit)
+    rows = [{name: convert(value) for name in names if (value := solution[name]) is not None}
+            for solution in solutions]
+    return names, rows, truncated
 
 
 def _in_default(quads: list[ox.Quad]) -> list[ox.Quad]:
@@ -189,27 +212,10 @@ class OxigraphStore(GraphStore):
         if isinstance(result, ox.QueryBoolean):
             return QueryResult(kind="ask", boolean=bool(result))
         if isinstance(result, ox.QuerySolutions):
-            names = [v.value for v in result.variables]
-            rows: list[dict] = []
-            truncated = False
-            for solution in result:
-                if limit is not None and len(rows) >= limit:
-                    truncated = True
-                    break
-                row = {}
-                for name in names:
-                    value = solution[name]
-                    if value is not None:
-                        row[name] = from_ox(value)
-                rows.append(row)
+            names, rows, truncated = solution_rows(result, from_ox, limit)
             return QueryResult(kind="select", vars=names, rows=rows, truncated=truncated)
-        triples = []
-        truncated = False
-        for t in result:
-            if limit is not None and len(triples) >= limit:
-                truncated = True
-                break
-            triples.append((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
+        found, truncated = take(result, limit)
+        triples = [(from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in found]
         return QueryResult(kind="graph", triples=triples, truncated=truncated)
 
     def __len__(self) -> int:

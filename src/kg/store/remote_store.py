@@ -35,6 +35,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from kg.store.base import GraphStore, Quad, QueryError, QueryResult, StoreError, Triple
+from kg.store.oxigraph_store import take
 from kg.store.sparql_guard import check_query, strip_literals
 from kg.store.terms import from_ox
 
@@ -196,13 +197,8 @@ class RemoteStore(GraphStore):
                         "text/turtle": ox.RdfFormat.TURTLE}.get(kind)
         if graph_format is None:
             raise StoreError(f"{what}: {self.description} answered with unexpected content type {kind!r}")
-        triples = []
-        truncated = False
-        for t in ox.parse(response.content, format=graph_format):
-            if limit is not None and len(triples) >= limit:
-                truncated = True
-                break
-            triples.append((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
+        found, truncated = take(ox.parse(response.content, format=graph_format), limit)
+        triples = [(from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in found]
         return QueryResult(kind="graph", triples=triples, truncated=truncated)
 
     def __len__(self) -> int:
