@@ -11,7 +11,7 @@ import re
 from flask import Blueprint, Response, current_app, request
 
 from kg.serve.sparql import check_token, text_response
-from kg.store.sparql_guard import MAX_NESTING, MAX_QUERY_CHARS, line_col, strip_literals
+from kg.store.sparql_guard import check_shape, line_col
 
 update_bp = Blueprint("update", __name__)
 
@@ -20,18 +20,7 @@ _REMOTE = re.compile(r"(?<![:\w?$])(LOAD|SERVICE)\b(?!:)", re.IGNORECASE)
 
 def check_update(text: str) -> None:
     """Raise ValueError for an update no engine should run here (too long, too deep, or fetching remote data)."""
-    if not text.strip():
-        raise ValueError("empty update")
-    if len(text) > MAX_QUERY_CHARS:
-        raise ValueError(f"update is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
-    code = strip_literals(text)
-    depth = 0
-    for i, ch in enumerate(code):
-        depth += ch in "({["
-        depth -= ch in ")}]"
-        if depth > MAX_NESTING:
-            line, col = line_col(text, i)
-            raise ValueError(f"update nests deeper than {MAX_NESTING} levels at line {line}, column {col}")
+    code = check_shape(text, "update")
     remote = _REMOTE.search(code)
     if remote:
         line, col = line_col(text, remote.start())

@@ -33,22 +33,29 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
-def check_query(query: str) -> None:
-    """Raise ValueError naming the problem (and its line and column) for a query no engine should run."""
-    if not query.strip():
-        raise ValueError("empty query")
-    if len(query) > MAX_QUERY_CHARS:
-        raise ValueError(f"query is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}")
-    code = strip_literals(query)
+def check_shape(text: str, what: str = "query") -> str:
+    """Raise ValueError for an empty, over-long or over-deep request (the engine crashes on deep nesting); return
+    the text with strings, IRIs and comments blanked, for keyword checks."""
+    if not text.strip():
+        raise ValueError(f"empty {what}")
+    if len(text) > MAX_QUERY_CHARS:
+        raise ValueError(f"{what} is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
+    code = strip_literals(text)
     depth = 0
     for i, ch in enumerate(code):
         if ch in "({[":
             depth += 1
             if depth > MAX_NESTING:
-                line, col = line_col(query, i)
-                raise ValueError(f"query nests deeper than {MAX_NESTING} levels at line {line}, column {col}")
+                line, col = line_col(text, i)
+                raise ValueError(f"{what} nests deeper than {MAX_NESTING} levels at line {line}, column {col}")
         elif ch in ")}]":
             depth -= 1
+    return code
+
+
+def check_query(query: str) -> None:
+    """Raise ValueError naming the problem (and its line and column) for a query no engine should run."""
+    code = check_shape(query)
     service = re.search(r"(?<![:\w?$])SERVICE\b", code, re.IGNORECASE)
     if service:
         line, col = line_col(query, service.start())
