@@ -193,7 +193,7 @@ def jieba_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
             freq = _dictionary_frequency(word)
             if (word[:1] in SURNAMES or word[:2] in SURNAMES) and suffix_type(word) is None \
                     and not word.endswith(HONORIFICS) \
-                    and (freq == 0 or len(word) == 3):
+                    and (freq == 0 or (len(word) == 3 and freq < 100)):  # 许可证 (351) is a word
                 yield Mention(tok.start, tok.end, word, "Person", source="jieba")
         elif tok.pos == "ns" and len(word) >= 2 and word not in NOT_NAMES and is_division(word):
             yield Mention(tok.start, tok.end, word, "Place", source="jieba")
