@@ -139,3 +139,10 @@ def test_list_closed_by_a_class_word(extractor: Extractor) -> None:
     for company in ("湘江钢铁", "金叶烟草", "蓝天制药"):
         assert found.get(company) == "Agency", found
     assert "院校" not in found and "中小学校" not in found
+
+
+def test_dictionary_words_jieba_tags_as_names_are_not_people(extractor: Extractor) -> None:
+    found = labels(extractor, "企业须取得许可证后方可经营，情节严重者将被处罚，张维迎教授和许嘉璐先生表示赞同。")
+    assert found.get("张维迎") == "Person" and found.get("许嘉璐") == "Person", found
+    for word in ("许可证", "严重者"):
+        assert word not in found, found

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 
 import jieba
+import jieba.posseg
 
 from kg.document import Mention
 from kg.extract.gazetteer import find_divisions, is_division
@@ -137,6 +138,8 @@ def _acceptable(name: str, suffix: str, bare_head: bool = False) -> bool:
         return False
     if len(body) < 2 or (bare_head and len(suffix) == 1 and len(body) < 3):
         return False
+    if len(suffix) == 1 and body[-1] in "者时后前之的了着":
+        return False  # 严重者会, 亏损时银行: a clause, not a name, runs into a one-character head
     return not (body and body[-1].isdigit() and suffix not in {"路", "线", "号"})
 
 
@@ -179,6 +182,24 @@ def _dictionary_frequency(word: str) -> int:
     return int(jieba.dt.FREQ.get(word) or 0)
 
 
+def person_shaped(name: str) -> bool:
+    """Whether a candidate looks like a Chinese personal name: two or three characters after a surname (four only
+    with a double surname), not a form of address, not a word jieba's dictionary files under another tag
+    (安全感, 探照灯), and not ending in an institution's head word."""
+    double = name[:2] in SURNAMES
+    if not (name[:1] in SURNAMES or double) or not 2 <= len(name) <= (4 if double else 3):
+        return False
+    if name.endswith(HONORIFICS) or name in NOT_PERSON or suffix_type(name) is not None:
+        return False
+    tag = jieba.posseg.dt.word_tag_tab.get(name)
+    if tag is None:
+        return True
+    # jieba's dictionary tags some ordinary words nr, most of them built on a common word (许可|证, 严重|者,
+    # 安全|法, 戴|面纱); the names it lists are not made of words (许嘉璐, 张维迎, 崔永元), however frequent
+    common_inside = len(name) == 3 and max(_dictionary_frequency(name[:2]), _dictionary_frequency(name[1:])) >= 100
+    return tag.startswith("nr") and not common_inside
+
+
 def jieba_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
     """Single-word names that jieba tags, filtered by what its tags get wrong.
 
@@ -189,11 +210,8 @@ def jieba_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
     """
     for tok in tokens:
         word = tok.word
-        if tok.pos in {"nr", "nrfg"} and 2 <= len(word) <= 4 and word not in NOT_PERSON:
-            freq = _dictionary_frequency(word)
-            if (word[:1] in SURNAMES or word[:2] in SURNAMES) and suffix_type(word) is None \
-                    and not word.endswith(HONORIFICS) \
-                    and (freq == 0 or (len(word) == 3 and freq < 100)):  # 许可证 (351) is a word
+        if tok.pos in {"nr", "nrfg"} and person_shaped(word):
+            if len(word) == 3 or _dictionary_frequency(word) == 0:  # two-character dictionary words: 师傅, 许可
                 yield Mention(tok.start, tok.end, word, "Person", source="jieba")
         elif tok.pos == "ns" and len(word) >= 2 and word not in NOT_NAMES and is_division(word):
             yield Mention(tok.start, tok.end, word, "Place", source="jieba")
@@ -473,11 +491,11 @@ def crf_people(text: str, tokens: list[Token]) -> Iterable[Mention]:
         name = text[start:end]
         if type_name != "Person" or start not in starts or end not in ends or not 2 <= len(name) <= 4:
             continue
-        if not CJK.fullmatch(name[0]) or PUNCT.search(name) or name.endswith(HONORIFICS) or name in NOT_PERSON:
+        if not CJK.fullmatch(name[0]) or PUNCT.search(name) or (len(name) == 2 and _dictionary_frequency(name) > 0):
             continue
-        if suffix_type(name) is not None or (len(name) == 2 and _dictionary_frequency(name) > 0):
-            continue
-        if name[0] in SURNAMES or name[:2] in SURNAMES or (start, end) in jieba_people:  # rare surname: 鞠健夫
+        if person_shaped(name) or ((start, end) in jieba_people and len(name) == 3  # rare surname: 鞠健夫
+                                   and _dictionary_frequency(name) == 0 and not name.endswith(HONORIFICS)
+                                   and suffix_type(name) is None):
             yield Mention(start, end, name, "Person", source="crf")
 
 
