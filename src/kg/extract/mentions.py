@@ -194,10 +194,10 @@ def person_shaped(name: str) -> bool:
     tag = jieba.posseg.dt.word_tag_tab.get(name)
     if tag is None:
         return True
-    # jieba's dictionary tags some ordinary words nr, most of them built on a common word (许可|证, 严重|者,
-    # 安全|法, 戴|面纱); the names it lists are not made of words (许嘉璐, 张维迎, 崔永元), however frequent
-    common_inside = len(name) == 3 and max(_dictionary_frequency(name[:2]), _dictionary_frequency(name[1:])) >= 100
-    return tag.startswith("nr") and not common_inside
+    # jieba's dictionary tags some ordinary words nr, built on a common word (许可|证, 严重|者, 安全|法); in the
+    # names it lists, surname and first character make no word (许嘉璐, 张维迎, and 王建国 although 建国 is one)
+    starts_with_word = len(name) == 3 and _dictionary_frequency(name[:2]) >= 100
+    return tag.startswith("nr") and not starts_with_word
 
 
 def jieba_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
