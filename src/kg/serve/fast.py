@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from kg.rdf.namespaces import PREFIXES
 from kg.store import GraphStore, QueryError, StoreError
-from kg.store.oxigraph_store import dataset_kwargs, solution_rows, take
+from kg.store.oxigraph_store import dataset_kwargs, run_checked, solution_rows, take
 from kg.store.sparql_guard import check_query, strip_literals
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -128,16 +128,7 @@ def native_select(engine: ox.Store, query: str, default_graphs: list[str], named
 
 def run_engine(engine: ox.Store, query: str, default_graphs: list[str], named_graphs: list[str]) -> Any:
     """Guard, then run on the engine with the protocol's dataset (or the union of all graphs)."""
-    _guard(query)
-    kwargs = _dataset(engine, default_graphs, named_graphs)
-    try:
-        return engine.query(query, **kwargs)
-    except SyntaxError as exc:
-        raise QueryError(f"SPARQL syntax error: {exc}") from exc
-    except ValueError as exc:
-        raise QueryError(str(exc)) from exc
-    except OSError as exc:
-        raise StoreError(f"query failed: {exc}") from exc
+    return run_checked(engine, query, "the store", **_dataset(engine, default_graphs, named_graphs))
 
 
 def fast_serialize(result: Any, fmt: str, limit: int | None) -> tuple[str, bytes, bool] | None:

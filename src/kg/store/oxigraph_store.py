@@ -61,6 +61,20 @@ def solution_rows(result: ox.QuerySolutions, convert: Callable[[object], R],
     return names, rows, truncated
 
 
+def run_checked(engine: ox.Store, sparql: str, where: str, **dataset: object) -> object:
+    """Guard a query, run it on the engine, and turn the engine's errors into ours (syntax and refusals become a
+    :class:`QueryError` the user can act on; I/O failures a :class:`StoreError` naming ``where``)."""
+    try:
+        check_query(sparql)
+        return engine.query(sparql, **dataset)
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {exc}") from exc
+    except ValueError as exc:
+        raise QueryError(str(exc)) from exc
+    except OSError as exc:
+        raise StoreError(f"query failed on {where}: {exc}") from exc
+
+
 def _in_default(quads: list[ox.Quad]) -> list[ox.Quad]:
     return [ox.Quad(q.subject, q.predicate, q.object, _DEFAULT) for q in quads]
 
@@ -200,15 +214,7 @@ class OxigraphStore(GraphStore):
                 yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), URIRef(q.graph_name.value)
 
     def query(self, sparql: str, *, limit: int | None = None) -> QueryResult:
-        try:
-            check_query(sparql)
-            result = self._store.query(sparql, **dataset_kwargs(self._store))
-        except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}") from exc
-        except ValueError as exc:
-            raise QueryError(str(exc)) from exc
-        except OSError as exc:
-            raise StoreError(f"query failed on {self.description}: {exc}") from exc
+        result = run_checked(self._store, sparql, self.description, **dataset_kwargs(self._store))
         if isinstance(result, ox.QueryBoolean):
             return QueryResult(kind="ask", boolean=bool(result))
         if isinstance(result, ox.QuerySolutions):
