@@ -119,6 +119,13 @@ class OxigraphStore(GraphStore):
         except OSError as exc:
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
 
+    @property
+    def engine(self) -> ox.Store:
+        """The pyoxigraph Store itself, for callers that serialise answers natively or bulk-load (the endpoint's
+        fast path, the explorer's reader, bulk builds).  Writes through it must keep the union default graph:
+        call :meth:`rebuild_union` after writing named graphs directly."""
+        return self._store
+
     def rebuild_union(self) -> None:
         """Recompute the default graph as the set union of all named graphs, in one transaction (for stores
         written by other tools or older versions)."""
