@@ -462,6 +462,13 @@ def test_update_needs_the_token(seed_store_copy: Path, listener: tuple[str, list
         assert http(server, "POST", "/update", insert, auth)[0] == 204
         status, _, body = get(server, 'ASK { <urn:kg:test> ?p "测试"@zh }')
         assert json.loads(body)["boolean"] is True
+        # Deleting from the default graph (the union) deletes the fact from every document that states it.
+        label = '<http://www.w3.org/2000/01/rdf-schema#label> "株洲经开区"@zh'
+        assert json.loads(get(server, f"ASK {{ GRAPH ?g {{ ?e {label} }} }}")[2])["boolean"] is True
+        delete = f"DELETE WHERE {{ ?e {label} }}"
+        assert http(server, "POST", "/update", delete, auth)[0] == 204
+        for ask in (f"ASK {{ ?e {label} }}", f"ASK {{ GRAPH ?g {{ ?e {label} }} }}"):
+            assert json.loads(get(server, ask)[2])["boolean"] is False
         assert seen == []
     finally:
         server.process.terminate()

@@ -325,3 +325,16 @@ def test_changed_file_drops_documents_it_no_longer_yields(store, tmp_path: Path,
     second = build(store, [path], lines=True)
     assert len(second.unchanged) == 2 and len(second.removed) == 1
     assert len([g for g in store.graphs() if "lines.txt" in g]) == 2
+
+
+def test_protocol_dataset(store) -> None:
+    """default-graph-uri / named-graph-uri (as the endpoint passes them) choose the dataset on every backend."""
+    store.replace_graph(G1, _facts("甲"))
+    store.replace_graph(G2, _facts("乙")[:3])
+    mentioned = "SELECT ?d WHERE { ?p <https://w3id.org/kgnews/ontology#mentionedIn> ?d }"
+    rows = store.query(mentioned, default_graphs=[G2]).rows
+    assert [str(r["d"]).rsplit("/", 1)[1] for r in rows] == ["乙"]
+    named = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", named_graphs=[G1]).rows
+    assert [str(r["g"]) for r in named] == [G1]
+    # Default graphs only: the dataset has no named graphs (SPARQL 1.1 Protocol, 2.1.4).
+    assert not store.query("ASK { GRAPH ?g { ?s ?p ?o } }", default_graphs=[G1]).boolean

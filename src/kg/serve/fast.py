@@ -5,9 +5,9 @@ an rdflib term and back into JSON cost twice the query itself (measured: label l
 through ``GraphStore.query``, 2.6 ms serialised).  Here SPARQL JSON is written directly from pyoxigraph terms, ASK
 and CONSTRUCT/DESCRIBE use Oxigraph's native serialisers, and the result-size cap is applied while iterating.
 
-This reaches the engine of an :class:`~kg.store.OxigraphStore` (``store._store``) because the store interface has no
-"serialised answer" operation yet; any other store, and the SELECT formats other than JSON, take the general path
-through ``GraphStore.query`` and :mod:`kg.store.results`.
+This uses the engine of an :class:`~kg.store.OxigraphStore` (its public ``engine``) because serialising an answer
+is the engine's own job; any other store, and the SELECT formats other than JSON, take the general path through
+``GraphStore.query`` and :mod:`kg.store.results`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from kg.rdf.namespaces import PREFIXES
 from kg.store import GraphStore, QueryError, StoreError
-from kg.store.oxigraph_store import dataset_kwargs, run_checked, solution_rows, take
+from kg.store.oxigraph_store import protocol_dataset, run_checked, solution_rows, take
 from kg.store.sparql_guard import check_query, strip_literals
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -34,9 +34,7 @@ _GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "
 
 def engine_of(store: GraphStore) -> ox.Store | None:
     """The pyoxigraph Store behind ``store``, or None when it is another kind of store."""
-    from kg.store.oxigraph_store import OxigraphStore
-
-    engine = getattr(store, "_store", None) if isinstance(store, OxigraphStore) else None
+    engine = getattr(store, "engine", None)
     return engine if isinstance(engine, ox.Store) else None
 
 
@@ -67,16 +65,6 @@ def _guard(query: str) -> None:
         raise QueryError(str(exc)) from exc
 
 
-def _dataset(engine: ox.Store, default_graphs: list[str], named_graphs: list[str]) -> dict[str, Any]:
-    """Engine arguments for the protocol's dataset, or the union of all graphs (as a set) when none is given."""
-    kwargs: dict[str, Any] = {}
-    if default_graphs:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-    if named_graphs:
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-    return kwargs or dataset_kwargs(engine)
-
-
 def native_select(engine: ox.Store, query: str, default_graphs: list[str], named_graphs: list[str], fmt: str,
                   limit: int | None) -> tuple[bytes, bool] | None:
     """(body, truncated) of a SELECT serialised by Oxigraph itself, or None to take the iterating path.
@@ -99,7 +87,7 @@ def native_select(engine: ox.Store, query: str, default_graphs: list[str], named
         elif int(own.group(1)) > limit:  # the query's own LIMIT is above the cap: lower it to cap + 1
             text = query[: own.start(1)] + str(limit + 1) + query[own.end(1):]
     try:
-        result = engine.query(text, **_dataset(engine, default_graphs, named_graphs))
+        result = engine.query(text, **protocol_dataset(engine, default_graphs, named_graphs))
     except (SyntaxError, ValueError):
         return None  # the iterating path reports the original query's error, if it has one
     except OSError as exc:
@@ -128,7 +116,7 @@ def native_select(engine: ox.Store, query: str, default_graphs: list[str], named
 
 def run_engine(engine: ox.Store, query: str, default_graphs: list[str], named_graphs: list[str]) -> Any:
     """Guard, then run on the engine with the protocol's dataset (or the union of all graphs)."""
-    return run_checked(engine, query, "the store", **_dataset(engine, default_graphs, named_graphs))
+    return run_checked(engine, query, "the store", **protocol_dataset(engine, default_graphs, named_graphs))
 
 
 def fast_serialize(result: Any, fmt: str, limit: int | None) -> tuple[str, bytes, bool] | None:

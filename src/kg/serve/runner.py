@@ -16,7 +16,6 @@ query, which its error message says.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import multiprocessing
 import multiprocessing.connection
 import queue
@@ -78,43 +77,11 @@ def query_form(query: str) -> str | None:
     return {"SELECT": "select", "ASK": "ask"}.get(word, "graph")
 
 
-class _DatasetView:
-    """Stands in for a pyoxigraph Store and adds the protocol's dataset to every query it forwards."""
-
-    def __init__(self, inner: object, default_graphs: list[str], named_graphs: list[str]) -> None:
-        import pyoxigraph as ox
-
-        self._inner = inner
-        self._kwargs: dict[str, object] = {}
-        if default_graphs:
-            self._kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        if named_graphs:
-            self._kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-
-    def query(self, sparql: str, **_ignored: object) -> object:
-        return self._inner.query(sparql, **self._kwargs)  # type: ignore[attr-defined]
-
-
 def run_query(store: GraphStore, job: Job) -> QueryResult:
-    """Run ``job`` on ``store``, honouring ``default-graph-uri`` / ``named-graph-uri``.
-
-    The store interface has no dataset argument yet; until it does, an Oxigraph store is queried through a view of
-    its engine that adds the dataset (the store's own guard and result conversion still run).
-    """
+    """Run ``job`` on ``store``, honouring ``default-graph-uri`` / ``named-graph-uri``."""
     if not (job.default_graphs or job.named_graphs):
         return store.query(job.query, limit=job.limit)
-    params = inspect.signature(store.query).parameters
-    if "default_graphs" in params:
-        return store.query(job.query, limit=job.limit, default_graphs=job.default_graphs,  # type: ignore[call-arg]
-                           named_graphs=job.named_graphs)
-    from kg.store.oxigraph_store import OxigraphStore
-
-    if not isinstance(store, OxigraphStore):
-        raise QueryError(f"default-graph-uri / named-graph-uri are not supported by the {store.description} store")
-    view = object.__new__(OxigraphStore)
-    view.__dict__.update(store.__dict__)
-    view._store = _DatasetView(store._store, job.default_graphs, job.named_graphs)  # type: ignore[assignment]
-    return view.query(job.query, limit=job.limit)
+    return store.query(job.query, limit=job.limit, default_graphs=job.default_graphs, named_graphs=job.named_graphs)
 
 
 def execute(store: GraphStore, job: Job) -> Answer:

@@ -8,7 +8,7 @@ Terms crossing this interface are rdflib terms: the lingua franca of Python RDF 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,9 @@ from rdflib.term import Node
 
 Quad = tuple[Node, Node, Node, Node]
 Triple = tuple[Node, Node, Node]
+# Where an update's triples written to the default graph (the union view) are kept, so that they stay in a named
+# graph like everything else and survive the union being recomputed.
+UPDATES_GRAPH = "urn:kg:graph:updates"
 
 
 class StoreError(Exception):
@@ -90,8 +93,23 @@ class GraphStore(ABC):
                 yield q
 
     @abstractmethod
-    def query(self, sparql: str, *, limit: int | None = None) -> QueryResult:
-        """Run a read-only SPARQL query over the union of all graphs; raises :class:`QueryError` when invalid."""
+    def query(self, sparql: str, *, limit: int | None = None, default_graphs: Sequence[str] = (),
+              named_graphs: Sequence[str] = ()) -> QueryResult:
+        """Run a read-only SPARQL query; raises :class:`QueryError` when invalid.
+
+        The dataset is the union of all graphs (as a set) unless the SPARQL Protocol's ``default-graph-uri`` /
+        ``named-graph-uri`` are given as ``default_graphs`` (merged into the default graph) / ``named_graphs`` (the
+        only graphs ``GRAPH`` sees; with default graphs only, no named graph is visible, as the protocol says).
+        """
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update (one request, one transaction where the backend has them).
+
+        The default graph stays the union of the named graphs: a triple inserted into the default graph is kept in
+        the graph :data:`UPDATES_GRAPH`, and one deleted from the default graph is deleted from every named graph.
+        ``LOAD`` and ``SERVICE`` are refused.  Backends without updates raise :class:`StoreError`.
+        """
+        raise StoreError(f"the {self.description} store does not accept SPARQL updates")
 
     @abstractmethod
     def __len__(self) -> int:

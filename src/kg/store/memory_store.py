@@ -6,7 +6,7 @@ second engine and so that rdflib-only environments still work.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from rdflib import Dataset, URIRef
 from rdflib.plugins.sparql.parser import parseQuery
@@ -58,11 +58,28 @@ class RdflibStore(GraphStore):
             for s, p, o in self._ds.graph(URIRef(name)).triples((subject, predicate, obj)):
                 yield s, p, o, URIRef(name)
 
-    def query(self, sparql: str, *, limit: int | None = None) -> QueryResult:
+    def _protocol_dataset(self, default_graphs: Sequence[str], named_graphs: Sequence[str]) -> Dataset:
+        """A copy holding only the protocol's dataset: the named graphs asked for, and the merge of the default
+        graphs as the default graph (small stores only, which is what this backend is for)."""
+        view = Dataset(default_union=False)
+        default = view.default_graph
+        for name in default_graphs:
+            for t in self._ds.graph(URIRef(name)):
+                default.add(t)
+        for name in named_graphs:
+            g = view.graph(URIRef(name))
+            for t in self._ds.graph(URIRef(name)):
+                g.add(t)
+        return view
+
+    def query(self, sparql: str, *, limit: int | None = None, default_graphs: Sequence[str] = (),
+              named_graphs: Sequence[str] = ()) -> QueryResult:
         try:
             check_query(sparql)
             parseQuery(sparql)
-            result: Result = self._ds.query(sparql)
+            dataset = self._protocol_dataset(default_graphs, named_graphs) if default_graphs or named_graphs \
+                else self._ds
+            result: Result = dataset.query(sparql)
         except ValueError as exc:
             raise QueryError(str(exc)) from exc
         except Exception as exc:  # rdflib raises pyparsing errors of several kinds

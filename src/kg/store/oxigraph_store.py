@@ -13,7 +13,8 @@ is queried in union mode.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,14 +22,16 @@ import pyoxigraph as ox
 from rdflib import URIRef
 from rdflib.term import Node
 
-from kg.store.base import GraphStore, Quad, QueryError, QueryResult, StoreError, Triple
-from kg.store.sparql_guard import check_query
+from kg.store.base import UPDATES_GRAPH, GraphStore, Quad, QueryError, QueryResult, StoreError, Triple
+from kg.store.sparql_guard import check_query, check_update, strip_literals
 from kg.store.terms import from_ox, to_ox
 
 FORMAT_MARKER = "kg-store-format"
 FORMAT_VERSION = "1"
 
 _DEFAULT = ox.DefaultGraph()
+# A prologue once strings, IRIs and comments are blanked: PREFIX names and BASE keywords separated by blanks.
+_PROLOGUE = re.compile(r"(?:\s*(?:PREFIX\s+[^\s:]*:|BASE)\s*)*", re.IGNORECASE)
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -39,6 +42,42 @@ def dataset_kwargs(engine: ox.Store) -> dict[str, object]:
     if next(iter(engine.quads_for_pattern(None, None, None, _DEFAULT)), None) is not None:
         return {}
     return {"use_default_graph_as_union": True}
+
+
+def protocol_dataset(engine: ox.Store, default_graphs: Sequence[str] = (),
+                     named_graphs: Sequence[str] = ()) -> dict[str, object]:
+    """Engine arguments for the SPARQL Protocol's dataset, or for the union of all graphs when none is given."""
+    kwargs: dict[str, object] = {}
+    if default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    if named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    elif default_graphs:
+        kwargs["named_graphs"] = []  # the protocol: a dataset with default graphs only has no named graphs
+    return kwargs or dataset_kwargs(engine)
+
+
+def union_preserving_update(sparql: str) -> str:
+    """``sparql`` wrapped so that, in the same request (one Oxigraph transaction), the default graph stays the set
+    union of the named graphs: what the update inserted into the default graph moves to :data:`UPDATES_GRAPH`, what
+    it deleted from the default graph is deleted from every named graph, and the union is recomputed.
+
+    Why a snapshot: after the update alone, a triple in the default graph but in no named graph may be one the user
+    inserted or one the user deleted from its named graph; only the state before the update tells them apart.
+    """
+    before = "urn:kg:graph:before-update"
+    # The user's PREFIX/BASE declarations go first: Oxigraph does not take a prologue after a ";".
+    prologue = _PROLOGUE.match(strip_literals(sparql))
+    head, body = sparql[: prologue.end()], sparql[prologue.end():].rstrip()
+    while body.endswith(";"):
+        body = body[:-1].rstrip()
+    return (f"{head}\nDROP SILENT GRAPH <{before}> ;\nADD DEFAULT TO <{before}> ;\n{body}\n;\n"
+            f"INSERT {{ GRAPH <{UPDATES_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ ?s ?p ?o "
+            f"FILTER NOT EXISTS {{ GRAPH <{before}> {{ ?s ?p ?o }} }} }} ;\n"
+            f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{before}> {{ ?s ?p ?o }} "
+            f"FILTER NOT EXISTS {{ ?s ?p ?o }} GRAPH ?g {{ ?s ?p ?o }} }} ;\n"
+            f"DROP SILENT GRAPH <{before}> ;\nDROP SILENT DEFAULT ;\n"
+            "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
 
 
 def take(items: Iterable[T], limit: int | None) -> tuple[list[T], bool]:
@@ -220,8 +259,10 @@ class OxigraphStore(GraphStore):
             if isinstance(q.graph_name, ox.NamedNode):
                 yield from_ox(q.subject), from_ox(q.predicate), from_ox(q.object), URIRef(q.graph_name.value)
 
-    def query(self, sparql: str, *, limit: int | None = None) -> QueryResult:
-        result = run_checked(self._store, sparql, self.description, **dataset_kwargs(self._store))
+    def query(self, sparql: str, *, limit: int | None = None, default_graphs: Sequence[str] = (),
+              named_graphs: Sequence[str] = ()) -> QueryResult:
+        result = run_checked(self._store, sparql, self.description,
+                             **protocol_dataset(self._store, default_graphs, named_graphs))
         if isinstance(result, ox.QueryBoolean):
             return QueryResult(kind="ask", boolean=bool(result))
         if isinstance(result, ox.QuerySolutions):
@@ -230,6 +271,25 @@ class OxigraphStore(GraphStore):
         found, truncated = take(result, limit)
         triples = [(from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in found]
         return QueryResult(kind="graph", triples=triples, truncated=truncated)
+
+    def update(self, sparql: str) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.description} is open read-only; updates need a store opened for writing")
+        try:
+            check_update(sparql)
+        except ValueError as exc:
+            raise QueryError(str(exc)) from exc
+        try:
+            # Parsed (and run) on an empty scratch store first, so that a syntax error's line and column point into
+            # the user's text rather than into the wrapped request.
+            ox.Store().update(sparql)
+            self._store.update(union_preserving_update(sparql))
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from exc
+        except ValueError as exc:
+            raise QueryError(str(exc)) from exc
+        except OSError as exc:
+            raise StoreError(f"update failed on {self.description}: {exc}") from exc
 
     def __len__(self) -> int:
         result = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }",

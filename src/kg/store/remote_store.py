@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -36,7 +36,7 @@ from rdflib.term import Node
 
 from kg.store.base import GraphStore, Quad, QueryError, QueryResult, StoreError, Triple
 from kg.store.oxigraph_store import take
-from kg.store.sparql_guard import check_query, strip_literals
+from kg.store.sparql_guard import check_query, check_update, strip_literals
 from kg.store.terms import from_ox
 
 _QUERY_FORM = re.compile(r"(?<![:\w?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
@@ -175,15 +175,30 @@ class RemoteStore(GraphStore):
     def _select(self, sparql: str, what: str) -> QueryResult:
         return self._query(sparql, what)
 
-    def query(self, sparql: str, *, limit: int | None = None) -> QueryResult:
+    def query(self, sparql: str, *, limit: int | None = None, default_graphs: Sequence[str] = (),
+              named_graphs: Sequence[str] = ()) -> QueryResult:
         try:
             check_query(sparql)
         except ValueError as exc:
             raise QueryError(str(exc)) from exc
-        return self._query(sparql, "query", limit=limit)
+        return self._query(sparql, "query", limit=limit, default_graphs=default_graphs, named_graphs=named_graphs)
 
-    def _query(self, sparql: str, what: str, *, limit: int | None = None) -> QueryResult:
-        params = {} if self.virtuoso else {"union-default-graph": ""}
+    def update(self, sparql: str) -> None:
+        """Forwarded to the server's update endpoint, after the same refusal of LOAD/SERVICE as everywhere."""
+        try:
+            check_update(sparql)
+        except ValueError as exc:
+            raise QueryError(str(exc)) from exc
+        self._update(sparql, "update")
+
+    def _query(self, sparql: str, what: str, *, limit: int | None = None, default_graphs: Sequence[str] = (),
+               named_graphs: Sequence[str] = ()) -> QueryResult:
+        params: dict[str, Any] = {} if self.virtuoso else {"union-default-graph": ""}
+        if default_graphs or named_graphs:  # the protocol's own dataset parameters, passed on as they are
+            # Default graphs alone mean no named graphs (SPARQL 1.1 Protocol 2.1.4); Virtuoso would show them all,
+            # so an empty named-graph set is asked for as one graph that does not exist.
+            named = list(named_graphs) or ["urn:kg:graph:none"]
+            params = {"default-graph-uri": list(default_graphs), "named-graph-uri": named}
         form = _QUERY_FORM.search(strip_literals(sparql))
         graph_query = form is not None and form.group(1).upper() in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8" if graph_query \

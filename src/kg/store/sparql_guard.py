@@ -15,6 +15,7 @@ _STRING_OR_IRI = re.compile(
     r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s{}]*>'
 )
 _COMMENT = re.compile(r"#[^\n]*")
+_REMOTE_UPDATE = re.compile(r"(?<![:\w?$])(LOAD|SERVICE)\b(?!:)", re.IGNORECASE)
 _UPDATE_WORDS = re.compile(
     r"(?<![:\w?$])(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD)\b(?!:)",
     re.IGNORECASE,
@@ -70,3 +71,14 @@ def check_query(query: str) -> None:
         line, col = line_col(query, dataset.start())
         raise ValueError(f"FROM / FROM NAMED is not supported (line {line}, column {col}): the default graph is the "
                          "union of all documents; use GRAPH <…> {{ … }} to select one document")
+
+
+def check_update(text: str) -> None:
+    """Raise ValueError for an update no engine should run here: empty, too long, too deep, or fetching remote data
+    (``LOAD`` and ``SERVICE``: a store never fetches a URL on a request's behalf)."""
+    code = check_shape(text, "update")
+    remote = _REMOTE_UPDATE.search(code)
+    if remote:
+        line, col = line_col(text, remote.start())
+        raise ValueError(f"{remote.group(1).upper()} is not allowed (line {line}, column {col}): kg never fetches "
+                         "remote data")
