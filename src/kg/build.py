@@ -3,6 +3,10 @@
 Each document's graph is replaced in one store transaction, so an interrupted build leaves every document whole or
 absent and the next build resumes.  A document whose content hash is already in the store is skipped, which makes
 re-running a build on the same files a no-op (``force`` rebuilds anyway, e.g. after changing the extractor).
+
+With ``jobs`` > 1 or ``dask`` the reading and extraction run elsewhere (:mod:`kg.scale`) and the documents come back
+here, in input order, to the same writer (:class:`_Writer`: build keys, entity merging, RDF, store writes), so a
+parallel build stores exactly what a serial one does.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import os
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +27,7 @@ from kg.extract import Extractor
 from kg.rdf import DEFAULT_BASE, ONTOLOGY_GRAPH, DocumentConverter, content_hash, document_iri
 from kg.rdf.iris import AFFILIATIONS, Resolver, affiliation_of
 from kg.rdf.namespaces import KG, OWL, RDFS
-from kg.read import ReadProblem, read_sources
+from kg.read import ReadOptions, ReadProblem, read_sources
 from kg.resources import ontology_text
 from kg.store import GraphStore, StoreError
 
@@ -65,54 +69,165 @@ def build_key(source: Source) -> str:
     return content_hash(f"{__version__}\0{source.date}\0{source.text}")
 
 
+def stored_build_keys(store: GraphStore) -> dict[str, str]:
+    """Document id -> build key for every document in the store, in one query: what a parallel build sends its
+    workers so that they skip unchanged documents without asking the store (the writer checks again)."""
+    rows = store.query(f"SELECT ?id ?k WHERE {{ GRAPH ?g {{ ?d <{KG.docId}> ?id ; <{KG.buildKey}> ?k }} }}").rows
+    return {str(row["id"]): str(row["k"]) for row in rows}
+
+
 def stored_build_key(store: GraphStore, converter: DocumentConverter, doc_id: str) -> str | None:
     graph = converter.graph_for_id(doc_id)
     result = store.query(f"SELECT ?k WHERE {{ GRAPH <{graph}> {{ ?d <{KG.buildKey}> ?k }} }}")
     return str(result.rows[0]["k"]) if result.rows else None
 
 
+def id_root(store: GraphStore, options: ReadOptions) -> str:
+    """The directory document ids are relative to (see :mod:`kg.read.files`).
+
+    ``options.root`` when given (``kg build --root DIR``); else, for an on-disk store, the directory holding it (for
+    the default ``./kg-data``, the working directory); else the working directory.  Anchoring ids to the store's home
+    means the same file gets the same id whichever directory the build is started from, so building it twice never
+    makes two documents of it; and the root is fixed here, once, so worker processes never use their own.
+    """
+    if options.root is not None:
+        return str(Path(options.root).resolve())
+    path = getattr(store, "path", None)
+    if isinstance(path, Path):
+        return str(path.resolve().parent)
+    return str(Path.cwd().resolve())
+
+
 def build(store: GraphStore, paths: Iterable[str | Path], *, base: str = DEFAULT_BASE, lines: bool = False,
           date: str = "", force: bool = False, extractor: Extractor | None = None,
-          progress: Callable[[Source | ReadProblem], None] | None = None) -> BuildReport:
+          progress: Callable[[object], None] | None = None, read_options: ReadOptions | None = None,
+          now: datetime | None = None, jobs: int = 1, dask: str | None = None) -> BuildReport:
+    """Build ``paths`` into ``store``; returns what was built, unchanged, skipped and removed.
+
+    ``read_options`` say how to read (encoding, formats, globs, id root…).  ``now`` is the build time written as
+    ``prov:generatedAtTime`` (default: the clock; tests fix it to compare builds).  ``jobs`` > 1 extracts in that many
+    worker processes, ``dask`` on a Dask cluster (a scheduler address, or ``local``); either way one writer (this
+    process) merges entities and writes the store in input order, so the store ends up with the same IRIs and quads
+    as a serial build.  ``progress`` is called with each Source, Document or ReadProblem as it is handled.
+    """
+    options = replace(read_options or ReadOptions(), root=id_root(store, read_options or ReadOptions()))
+    writer = _Writer(store, base=base, force=force, now=now or datetime.now(UTC), options=options)
+    if jobs > 1 or dask:
+        from kg.scale import parallel_entries
+
+        known = {} if force else stored_build_keys(store)
+        for entry in parallel_entries(paths, lines=lines, date=date, options=options, known=known, jobs=jobs,
+                                      dask=dask, force=force):
+            writer.take(entry, progress)
+        return writer.finish()
     extractor = extractor or Extractor()
-    report = BuildReport()
-    pending = _Pending(store, report)
-    converter = DocumentConverter(base, now=datetime.now(UTC), resolver=pending.resolver(store_resolver(store)))
-    load_ontology(store)
-    seen: dict[str, set[str]] = {}  # file id -> the document ids it yields now
-    for item in read_sources(paths, lines=lines, date=date):
+    for item in read_sources(paths, lines=lines, date=date, options=options):
         if progress is not None:
             progress(item)
         if isinstance(item, ReadProblem):
-            report.problems.append(item)
+            writer.problem(item)
             continue
-        seen.setdefault(file_id(item.doc_id), set()).add(item.doc_id)
-        if item.doc_id in pending.ids:  # the same document twice in one build: the second replaces the first
-            pending.flush()
         key = build_key(item)
-        stored = stored_build_key(store, converter, item.doc_id)
-        if not force and stored == key:
-            report.unchanged.append(item.doc_id)
+        wanted, stored = writer.check(item.doc_id, key)
+        if not wanted:
             continue
-        doc = extractor(item)
-        node = URIRef(document_iri(base, doc.doc))
-        triples = [*converter.triples(doc), (node, KG.buildKey, Literal(key)),
-                   (node, KG.sourceFile, Literal(file_id(item.doc_id)))]
-        if stored is None:
-            pending.add(doc, converter, triples)
-            continue
-        pending.flush()  # keep the store's order of writes the order of the input
+        doc = extract_with_retry(extractor, item)
+        if isinstance(doc, ReadProblem):
+            writer.failed(item.doc_id, doc)
+        else:
+            writer.write(doc, key, stored)
+    return writer.finish()
+
+
+def extract_with_retry(extractor: Extractor, source: Source) -> Document | ReadProblem:
+    """Extract one document, trying twice: an exception becomes a problem naming the file and the document, so one
+    bad document never stops a build (and a flaky failure, e.g. memory pressure, gets a second chance)."""
+    error: Exception | None = None
+    for _ in range(2):
         try:
-            store.replace_graph(converter.graph(doc), triples)
+            return extractor(source)
+        except Exception as exc:  # the extractor is tested, but one document must never stop a batch
+            error = exc
+    return ReadProblem(source.path or source.doc_id, f"document {source.doc_id} could not be extracted (tried "
+                                                     f"twice): {type(error).__name__}: {str(error)[:200]}")
+
+
+class _Writer:
+    """The one writer of a build: checks build keys, merges entities (the IRI resolver), converts to RDF and writes,
+    document by document in input order, whether the documents were extracted here or by workers."""
+
+    def __init__(self, store: GraphStore, *, base: str, force: bool, now: datetime, options: ReadOptions) -> None:
+        self.store = store
+        self.base = base
+        self.force = force
+        self.options = options
+        self.report = BuildReport()
+        self.pending = _Pending(store, self.report)
+        self.converter = DocumentConverter(base, now=now, resolver=self.pending.resolver(store_resolver(store)))
+        self.seen: dict[str, set[str]] = {}  # file id -> the document ids it yields now
+        load_ontology(store)
+
+    def take(self, entry: object, progress: Callable[[object], None] | None) -> None:
+        """One entry of a parallel build (see :mod:`kg.scale.work`), in input order."""
+        from kg.scale.work import Extracted, Failed, Unchanged
+
+        if progress is not None:
+            progress(entry.doc if isinstance(entry, Extracted) else entry)
+        if isinstance(entry, ReadProblem):
+            self.problem(entry)
+        elif isinstance(entry, Failed):
+            self.failed(entry.doc_id, entry.problem)
+        elif isinstance(entry, Unchanged):
+            self.seen.setdefault(file_id(entry.doc_id), set()).add(entry.doc_id)
+            self.report.unchanged.append(entry.doc_id)
+        elif isinstance(entry, Extracted):
+            wanted, stored = self.check(entry.doc.doc, entry.key)
+            if wanted:
+                self.write(entry.doc, entry.key, stored)
+
+    def problem(self, problem: ReadProblem) -> None:
+        self.report.problems.append(problem)
+
+    def failed(self, doc_id: str, problem: ReadProblem) -> None:
+        """A document read but not extracted: reported, and its stored version (if any) kept, not removed."""
+        self.seen.setdefault(file_id(doc_id), set()).add(doc_id)
+        self.report.problems.append(problem)
+        if self.options.stats is not None:
+            self.options.stats.problems.append(problem)
+
+    def check(self, doc_id: str, key: str) -> tuple[bool, str | None]:
+        """(whether the document must be written, the build key stored for it now or None)."""
+        self.seen.setdefault(file_id(doc_id), set()).add(doc_id)
+        if doc_id in self.pending.ids:  # the same document twice in one build: the second replaces the first
+            self.pending.flush()
+        stored = stored_build_key(self.store, self.converter, doc_id)
+        if not self.force and stored == key:
+            self.report.unchanged.append(doc_id)
+            return False, stored
+        return True, stored
+
+    def write(self, doc: Document, key: str, stored: str | None) -> None:
+        node = URIRef(document_iri(self.base, doc.doc))
+        triples = [*self.converter.triples(doc), (node, KG.buildKey, Literal(key)),
+                   (node, KG.sourceFile, Literal(file_id(doc.doc)))]
+        if stored is None:
+            self.pending.add(doc, self.converter, triples)
+            return
+        self.pending.flush()  # keep the store's order of writes the order of the input
+        try:
+            self.store.replace_graph(self.converter.graph(doc), triples)
         except StoreError as exc:
-            raise StoreError(f"document {item.doc_id} was not stored ({len(report.built)} built before it are "
+            raise StoreError(f"document {doc.doc} was not stored ({len(self.report.built)} built before it are "
                              f"stored): {exc}") from exc
-        report.built.append(item.doc_id)
-    pending.flush()
-    # A changed file may yield fewer articles or lines than before: the documents it no longer yields go, so the
-    # store holds what the files hold now.  (Done last: a build killed before this point leaves them for the next.)
-    report.removed = remove_stale(store, converter, seen)
-    return report
+        self.report.built.append(doc.doc)
+
+    def finish(self) -> BuildReport:
+        self.pending.flush()
+        # A changed file may yield fewer articles or lines than before: the documents it no longer yields go, so the
+        # store holds what the files hold now.  (Done last: a build killed before this point leaves them for the
+        # next.)
+        self.report.removed = remove_stale(self.store, self.converter, self.seen)
+        return self.report
 
 
 class _Pending:

@@ -54,6 +54,16 @@ def _read_arguments(p: argparse.ArgumentParser) -> None:
                    help="exit 1 when any input was skipped or damaged (default: only when nothing was read)")
 
 
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of worker processes, got {value!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 worker process, got {jobs}")
+    return jobs
+
+
 def _read_options(args: argparse.Namespace, command: str):
     """ReadOptions from the shared reading arguments; warnings are printed as they happen."""
     from kg.read import JsonFields, ReadOptions, ReadStats
@@ -92,6 +102,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--base", default=DEFAULT_BASE, help=f"base IRI for minted entities (default {DEFAULT_BASE})")
     p.add_argument("--force", action="store_true", help="rebuild documents even when they are unchanged")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                   help="extract in N worker processes (one writer merges and stores, in input order: the same "
+                        "graph as -j 1); default 1")
+    p.add_argument("--dask", default=None, metavar="ADDRESS",
+                   help="extract as tasks on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a "
+                        "LocalCluster of max(N, 2) worker processes on this machine (needs dask[distributed])")
+    p.add_argument("--root", default=None, metavar="DIR",
+                   help="document ids are file paths relative to DIR (default: the directory holding an on-disk "
+                        "store, else the working directory)")
     _read_arguments(p)
 
     p = command("extract", "Extract entities and relations and print them as JSON Lines (no store).", store=False)
@@ -166,28 +185,44 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    import time
+
     from kg.build import build
-    from kg.read import Inputs, ReadProblem
 
     options = _read_options(args, "build")
-
-    shown = {"n": 0}
-    tty = sys.stderr.isatty()
+    if args.root is not None:
+        if not Path(args.root).is_dir():
+            raise CliError(f"--root {args.root} is not a directory")
+        options.root = args.root
+    started = time.monotonic()
+    tty = sys.stderr.isatty() and not args.quiet
+    shown = {"n": 0, "at": 0.0}
 
     def progress(item: object) -> None:
         shown["n"] += 1
-        if args.quiet:
-            return
-        if tty and not isinstance(item, ReadProblem):
-            print(f"\rkg build: {shown['n']} document(s) read", end="", file=sys.stderr, flush=True)
+        now = time.monotonic()
+        if tty and now - shown["at"] >= 0.2:
+            shown["at"] = now
+            rate = shown["n"] / max(now - started, 1e-9)
+            print(f"\rkg build: {shown['n']} document(s) handled, {rate:.1f}/s", end="", file=sys.stderr,
+                  flush=True)
 
     with open_store(args.store) as store:
-        report = build(store, Inputs(args.paths, options), base=args.base, lines=args.lines, date=args.date or "",
-                       force=args.force, progress=progress)
-        if tty and not args.quiet:
+        try:
+            report = build(store, args.paths, base=args.base, lines=args.lines, date=args.date or "",
+                           force=args.force, progress=progress, read_options=options, jobs=args.jobs,
+                           dask=args.dask)
+        except RuntimeError as exc:  # no Dask, a scheduler that cannot be reached
+            if type(exc).__name__ == "DaskUnavailable":
+                raise CliError(str(exc)) from exc
+            raise
+        if tty:
             print(file=sys.stderr)
+        elapsed = time.monotonic() - started
         # Graphs, not triples: counting the distinct triples of a big store takes longer than adding an article.
-        print(f"kg build: {report.summary()}; store {args.store} holds {len(store.graphs())} graphs", file=sys.stderr)
+        how = f"--dask {args.dask}" if args.dask else f"{args.jobs} worker process(es)" if args.jobs > 1 else "serial"
+        print(f"kg build: {report.summary()} in {elapsed:.1f} s ({len(report.built) / max(elapsed, 1e-9):.1f} "
+              f"documents/s, {how}); store {args.store} holds {len(store.graphs())} graphs", file=sys.stderr)
     for problem in report.problems:
         print(f"kg build: skipped {problem}", file=sys.stderr)
     print(f"kg build: {options.stats.summary()}", file=sys.stderr)

@@ -6,8 +6,23 @@ Encodings are detected (:mod:`kg.read.decode`), formats sniffed and split into d
 """
 
 from kg.read.decode import Decoded, decode_bytes
-from kg.read.files import Inputs, ReadOptions, ReadProblem, ReadStats, ReadWarning, read_bytes, read_sources
+from kg.read.files import (
+    InputFile,
+    Inputs,
+    ReadOptions,
+    ReadProblem,
+    ReadStats,
+    ReadWarning,
+    account,
+    doc_id_for,
+    id_root,
+    input_files,
+    read_bytes,
+    read_input,
+    read_sources,
+)
 from kg.read.formats import FORMATS, JsonFields
 
-__all__ = ["FORMATS", "Decoded", "Inputs", "JsonFields", "ReadOptions", "ReadProblem", "ReadStats", "ReadWarning",
-           "decode_bytes", "read_bytes", "read_sources"]
+__all__ = ["FORMATS", "Decoded", "InputFile", "Inputs", "JsonFields", "ReadOptions", "ReadProblem", "ReadStats",
+           "ReadWarning", "account", "decode_bytes", "doc_id_for", "id_root", "input_files", "read_bytes", "read_input",
+           "read_sources"]

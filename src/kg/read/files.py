@@ -6,9 +6,15 @@ line, a record without content) is a warning: delivered to ``ReadOptions.on_warn
 ``ReadOptions.stats`` for the end-of-batch summary.
 
 A file is decoded (:mod:`kg.read.decode`), its format chosen (``--format-in``, else sniffed from content and suffix),
-and split into articles by the reader for that format (:mod:`kg.read.formats`, :mod:`kg.read.html`).  Document ids
-are the path relative to the working directory, plus ``#key`` for inputs holding many documents (``#L12`` for line
-12, ``#<docno>`` for SogouCS, ``#<id>`` for JSON Lines), so they are stable across runs and machines.
+and split into articles by the reader for that format (:mod:`kg.read.formats`, :mod:`kg.read.html`).
+
+Document ids: the file's path relative to the *id root*, POSIX separators, plus ``#key`` for inputs holding many
+documents (``#L12`` for line 12, ``#<docno>`` for SogouCS, ``#<id>`` for JSON Lines); a file outside the root keeps
+its absolute path.  The root is ``ReadOptions.root``; unset, it is the working directory (``kg build`` sets it to the
+directory holding an on-disk store, see :func:`kg.build.id_root`).  It is resolved once, in the process that lists
+the inputs (:func:`input_files`), and each :class:`InputFile` carries its id: a worker process, which may run in
+another directory or on another machine, never computes an id itself, so a parallel build names documents exactly
+as a serial one.
 """
 
 from __future__ import annotations
@@ -91,7 +97,8 @@ class ReadOptions:
     ``lines``, and never for SogouCS, JSON Lines or HTML, whose records are articles already).  ``stdin``: where
     ``-`` reads from (tests pass a BytesIO).  ``simplify``: ``auto`` converts traditional Chinese text to
     simplified for extraction (same length; the original kept in ``Source.original_text``), ``always`` converts
-    every text, ``never`` none.
+    every text, ``never`` none.  ``root``: the directory document ids are relative to (default: the working
+    directory; see the module docstring).
     """
 
     encoding: str | None = None
@@ -102,6 +109,7 @@ class ReadOptions:
     articles: bool = True
     simplify: str = "auto"
     stdin: BinaryIO | None = None
+    root: str | Path | None = None
     on_warning: Callable[[ReadWarning], None] | None = None
     stats: ReadStats | None = None
 
@@ -115,10 +123,9 @@ class ReadOptions:
 
 
 class Inputs(list):
-    """Paths together with the options to read them with.
+    """Deprecated: paths together with the options to read them with (``read_sources(Inputs(paths, options))``).
 
-    It exists so that callers that pass paths through to :func:`read_sources` without knowing about reading options
-    (``kg.build.build``) still honour them: ``read_sources(Inputs(paths, options))`` uses ``options``.
+    ``kg.build.build`` takes ``read_options=`` now; this remains only so that older callers keep working.
     """
 
     def __init__(self, paths: Iterable[str | Path], options: ReadOptions) -> None:
@@ -126,12 +133,32 @@ class Inputs(list):
         self.options = options
 
 
-def _doc_id(path: Path) -> str:
-    """A stable id: the path relative to the working directory when inside it, POSIX separators."""
+@dataclass(frozen=True)
+class InputFile:
+    """One input to read, named once by the process that lists the inputs.
+
+    ``name``: the path as the user gave it (messages, ``Source.path``); ``path``: the absolute path to open (``-``
+    for stdin); ``doc_id``: the document id of the file (its documents add ``#key``).  Picklable, so a worker process
+    can read the file without knowing the working directory it was named from.
+    """
+
+    name: str
+    path: str
+    doc_id: str
+
+
+def id_root(options: ReadOptions) -> Path:
+    """The directory document ids are relative to, resolved (symlinks and ``..`` gone)."""
+    return Path(options.root if options.root is not None else Path.cwd()).resolve()
+
+
+def doc_id_for(path: Path, root: Path) -> str:
+    """A stable id: the path relative to ``root`` when inside it, else the absolute path; POSIX separators."""
+    resolved = path.resolve()
     try:
-        rel = path.resolve().relative_to(Path.cwd().resolve())
+        rel = resolved.relative_to(root)
     except ValueError:
-        rel = path.resolve()
+        rel = resolved
     return rel.as_posix()
 
 
@@ -240,53 +267,88 @@ def read_bytes(data: bytes, name: str, *, lines: bool = False, date: str = "", d
     return out
 
 
+def input_files(paths: Iterable[str | Path], options: ReadOptions | None = None) -> Iterator[InputFile | ReadProblem]:
+    """The inputs :func:`read_sources` would read, in order, each with its document id; problems for bad paths."""
+    options = options or ReadOptions()
+    root = id_root(options)
+    for item in iter_files(paths, options):
+        if isinstance(item, ReadProblem):
+            yield item
+        elif str(item) == STDIN:
+            yield InputFile(STDIN, STDIN, STDIN_ID)
+        else:
+            yield InputFile(str(item), str(item.resolve()), doc_id_for(item, root))
+
+
+def read_input(item: InputFile, *, lines: bool = False, date: str = "", options: ReadOptions | None = None,
+               data: bytes | None = None) -> list[Source | ReadProblem | ReadWarning]:
+    """Everything one input yields (``data``: its bytes when already read, e.g. stdin); never raises."""
+    options = options or ReadOptions()
+    if data is not None:
+        return _guarded(lambda: read_bytes(data, item.name, lines=lines, date=date, doc_id=item.doc_id,
+                                           options=options), item.name)
+    return _guarded(lambda: read_bytes(Path(item.path).read_bytes(), item.name, lines=lines, date=date,
+                                       doc_id=item.doc_id, options=options), item.name)
+
+
+def account(results: list[Source | ReadProblem | ReadWarning],
+            options: ReadOptions) -> Iterator[Source | ReadProblem]:
+    """Count one input's results in ``options.stats``, pass its warnings to ``options.on_warning``, and yield the
+    rest: what :func:`read_sources` does with what a file yields (a parallel build does it with what a worker
+    read)."""
+    stats = options.stats
+    if stats is not None and not any(isinstance(r, ReadProblem) for r in results):
+        stats.files_read += 1
+    for result in results:
+        if isinstance(result, ReadWarning):
+            if stats is not None:
+                stats.warnings.append(result)
+            if options.on_warning is not None:
+                options.on_warning(result)
+            continue
+        if stats is not None:
+            if isinstance(result, ReadProblem):
+                stats.problems.append(result)
+            else:
+                stats.documents += 1
+        yield result
+
+
 def read_sources(paths: Iterable[str | Path], *, lines: bool = False, date: str = "",
                  options: ReadOptions | None = None, **overrides) -> Iterator[Source | ReadProblem]:
     """Sources for every readable input; with ``lines`` every non-empty line of plain text is its own document.
 
-    ``options`` (or the options carried by an :class:`Inputs`) say how to read; keyword ``overrides`` set single
-    :class:`ReadOptions` fields (``read_sources(paths, encoding="gbk")``).  Warnings go to ``options.on_warning`` and
-    ``options.stats``, never into the yielded stream, so callers written for Source | ReadProblem keep working.
-    Any unexpected error while reading one file becomes a problem for that file: a batch never stops on one input.
+    ``options`` say how to read; keyword ``overrides`` set single :class:`ReadOptions` fields
+    (``read_sources(paths, encoding="gbk")``).  Warnings go to ``options.on_warning`` and ``options.stats``, never
+    into the yielded stream, so callers written for Source | ReadProblem keep working.  Any unexpected error while
+    reading one file becomes a problem for that file: a batch never stops on one input.
     """
     if options is None:
         options = paths.options if isinstance(paths, Inputs) else ReadOptions()
     if overrides:
         options = replace(options, **overrides)
-    stats = options.stats
     stdin_used = False
-    for item in iter_files(paths, options):
+    for item in input_files(paths, options):
         if isinstance(item, ReadProblem):
-            if stats is not None:
-                stats.problems.append(item)
+            if options.stats is not None:
+                options.stats.problems.append(item)
             yield item
             continue
-        if str(item) == STDIN:
+        if item.path == STDIN:
             if stdin_used:
                 results: list[Source | ReadProblem | ReadWarning] = [ReadProblem(STDIN, "stdin named twice")]
             else:
                 stdin_used = True
                 stream = options.stdin if options.stdin is not None else sys.stdin.buffer
-                results = _guarded(lambda s=stream: read_bytes(s.read(), STDIN, lines=lines, date=date,
-                                                               doc_id=STDIN_ID, options=options), STDIN)
-        else:
-            results = _guarded(lambda p=item: read_bytes(p.read_bytes(), str(p), lines=lines, date=date,
-                                                         doc_id=_doc_id(p), options=options), str(item))
-        if stats is not None and not any(isinstance(r, ReadProblem) for r in results):
-            stats.files_read += 1
-        for result in results:
-            if isinstance(result, ReadWarning):
-                if stats is not None:
-                    stats.warnings.append(result)
-                if options.on_warning is not None:
-                    options.on_warning(result)
-                continue
-            if stats is not None:
-                if isinstance(result, ReadProblem):
-                    stats.problems.append(result)
+                try:
+                    data = stream.read()
+                except OSError as exc:
+                    results = [ReadProblem(STDIN, exc.strerror or str(exc))]
                 else:
-                    stats.documents += 1
-            yield result
+                    results = read_input(item, lines=lines, date=date, options=options, data=data)
+        else:
+            results = read_input(item, lines=lines, date=date, options=options)
+        yield from account(results, options)
 
 
 def _simplified(text: str, mode: str) -> tuple[str, str]:

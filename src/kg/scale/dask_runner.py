@@ -1,0 +1,98 @@
+"""Running tasks on a Dask cluster (``dask.distributed``), results in input order.
+
+``--dask ADDRESS`` connects to a running scheduler (``tcp://host:8786``); ``--dask local`` starts a LocalCluster of
+worker processes on 127.0.0.1 for this build (one thread each: extraction is pure Python and holds the GIL).  The
+same :func:`kg.scale.work.run_task` runs as a Dask task; each worker process keeps its extractor between tasks.
+
+Failures: a task that raises is retried once by Dask (``retries=1``); a worker that dies has its tasks rescheduled
+by the scheduler until ``distributed.scheduler.allowed-failures`` deaths (set to 1 for the local cluster: one retry),
+after which the task ends with ``KilledWorker``; either way the task is reported and the build goes on.  The files
+must be readable by the workers at the same absolute paths (a shared file system) unless they are big enough to be
+read by the coordinator (see :mod:`kg.scale.plan`).
+
+Dask is imported only here, when a build asks for it, so ``kg`` starts as fast without it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from kg.scale.pool import Outcome, TaskFailure
+from kg.scale.work import Task, run_task, warm_up
+
+
+class DaskUnavailable(RuntimeError):
+    pass
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as exc:
+        raise DaskUnavailable("--dask needs dask.distributed: pip install 'dask[distributed]' (or kg[scale])") \
+            from exc
+    return distributed
+
+
+class DaskRunner:
+    def __init__(self, address: str, *, workers: int = 2) -> None:
+        distributed = _distributed()
+        self.cluster = None
+        if address == "local":
+            import dask
+
+            dask.config.set({"distributed.scheduler.allowed-failures": 1})
+            self.cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                    host="127.0.0.1", dashboard_address=None)
+            self.client = distributed.Client(self.cluster)
+        else:
+            try:
+                self.client = distributed.Client(address, timeout="20s")
+            except OSError as exc:
+                raise DaskUnavailable(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+        self.client.run(warm_up)  # load the extractor in every worker before the first task
+        threads = sum(self.client.nthreads().values())
+        self.window = max(4, threads * 3)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def run(self, items: Iterable[object]) -> Iterator[tuple[object, Outcome]]:
+        distributed = _distributed()
+        queue: deque[tuple[object, Any]] = deque()
+        source = iter(items)
+        in_flight = 0
+        exhausted = False
+        while True:
+            while not exhausted and in_flight < self.window:
+                item = next(source, None)
+                if item is None:
+                    exhausted = True
+                    break
+                if isinstance(item, Task):
+                    queue.append((item, self.client.submit(run_task, item, retries=1, pure=False)))
+                    in_flight += 1
+                else:
+                    queue.append((item, None))
+            if not queue:
+                return
+            item, future = queue.popleft()
+            if future is None:
+                yield item, None
+                continue
+            in_flight -= 1
+            try:
+                result = future.result()
+            except distributed.KilledWorker:
+                yield item, TaskFailure("its Dask worker died; retried once")
+                continue
+            except Exception as exc:
+                yield item, TaskFailure(f"{type(exc).__name__}: {str(exc)[:200]}; retried once")
+                continue
+            finally:
+                future.release()
+            yield item, result

@@ -1,0 +1,132 @@
+"""Running tasks on N local worker processes, results in input order, surviving workers that die.
+
+``concurrent.futures.ProcessPoolExecutor`` marks the whole pool broken when one worker dies (every task in flight
+fails with ``BrokenProcessPool``), and cannot say which task killed it.  So on a break the tasks that were in flight
+become suspects and are run again one at a time in a fresh pool: an innocent one just finishes; the culprit kills
+its pool again, alone, and is thereby known.  A culprit holding several files or documents is then split and each
+part run alone once more, so only the file (or document) that kills its worker is lost, reported by name.  Results
+that completed before the break are kept.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from kg.scale.work import Task, TaskResult, run_task, warm_up
+
+
+@dataclass(frozen=True)
+class TaskFailure:
+    """A task that could not be run: its worker died (twice) or it raised outside any one document."""
+
+    reason: str
+
+
+Outcome = TaskResult | TaskFailure | None  # None: a passthrough item (a problem found while planning)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # forkserver: workers start from a clean process (not a fork of a coordinator holding an open RocksDB store and
+    # its threads); spawn where there is no fork.
+    if "forkserver" in multiprocessing.get_all_start_methods() and sys.platform != "darwin":
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["kg.scale.preload"])  # takes effect when the fork server starts
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class ProcessRunner:
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.window = jobs * 3  # tasks in flight: enough to keep workers busy, few enough to bound memory
+        self.pool = self._new_pool()
+        self.restarts = 0
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.jobs, mp_context=_context(), initializer=warm_up)
+
+    def _replace_pool(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = self._new_pool()
+        self.restarts += 1
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def run(self, items: Iterable[object]) -> Iterator[tuple[object, Outcome]]:
+        """(item, outcome) for every item, in order; tasks run in the pool, anything else passes through."""
+        queue: deque[tuple[object, Future | None]] = deque()
+        source = iter(items)
+        in_flight = 0
+        exhausted = False
+        while True:
+            while not exhausted and in_flight < self.window:
+                item = next(source, _END)
+                if item is _END:
+                    exhausted = True
+                    break
+                if isinstance(item, Task):
+                    queue.append((item, self.pool.submit(run_task, item)))
+                    in_flight += 1
+                else:
+                    queue.append((item, None))
+            if not queue:
+                return
+            item, future = queue[0]
+            if future is None:
+                queue.popleft()
+                yield item, None
+                continue
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                suspects = list(queue)
+                queue.clear()
+                in_flight = 0
+                self._replace_pool()
+                for suspect, pending in suspects:
+                    yield from self._recover(suspect, pending)
+                continue
+            except Exception as exc:  # the task itself failed (not one document: those are caught in the worker)
+                queue.popleft()
+                in_flight -= 1
+                yield from self._alone(item, f"{type(exc).__name__}: {str(exc)[:200]}")
+                continue
+            queue.popleft()
+            in_flight -= 1
+            yield item, result
+
+    def _recover(self, item: object, pending: Future | None) -> Iterator[tuple[object, Outcome]]:
+        if pending is None:
+            yield item, None
+            return
+        if pending.done() and not pending.cancelled() and pending.exception() is None:
+            yield item, pending.result()
+            return
+        yield from self._alone(item, "its worker process died")
+
+    def _alone(self, task: Task, first: str, *, split: bool = True) -> Iterator[tuple[Task, Outcome]]:
+        """Run a task that failed once by itself; if it fails again, its parts one by one (each alone, once)."""
+        try:
+            yield task, self.pool.submit(run_task, task).result()
+            return
+        except BrokenProcessPool:
+            self._replace_pool()
+            again = "its worker process died"
+        except Exception as exc:
+            again = f"{type(exc).__name__}: {str(exc)[:200]}"
+        if split and task.size > 1:
+            for unit in task.units():
+                yield from self._alone(unit, again, split=False)
+            return
+        yield task, TaskFailure(f"{again}; retried once ({first} the first time)" if split else
+                                f"{again} (retried alone)")
+
+
+_END = object()
