@@ -15,6 +15,7 @@ Dask is imported only here, when a build asks for it, so ``kg`` starts as fast w
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -49,7 +50,7 @@ class DaskRunner:
             self.client = distributed.Client(self.cluster)
         else:
             try:
-                self.client = distributed.Client(address, timeout="20s")
+                self.client = distributed.Client(address, timeout=os.environ.get("KG_DASK_TIMEOUT", "20s"))
             except OSError as exc:
                 raise DaskUnavailable(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
         self.client.run(warm_up)  # load the extractor in every worker before the first task
