@@ -7,16 +7,12 @@ browser clients elsewhere, gzip for large bodies, and plain-text errors that mac
 
 from __future__ import annotations
 
-import gzip
-
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from kg.rdf import DEFAULT_BASE
+from kg.serve.hot_path import MAX_REQUEST_BYTES, SparqlHotPath, cors_headers, maybe_gzip
 from kg.store import GraphStore
-
-GZIP_MIN_BYTES = 1024
-MAX_REQUEST_BYTES = 1 << 20  # a query is text; a megabyte is far beyond any real one (the guard's limit is lower)
 
 
 def create_app(store: GraphStore, *, base: str = DEFAULT_BASE, result_limit: int = 10_000, timeout: float = 30.0,
@@ -56,6 +52,7 @@ def create_app(store: GraphStore, *, base: str = DEFAULT_BASE, result_limit: int
     app.register_error_handler(HTTPException, _plain_error)
     app.after_request(_cors)
     app.after_request(_gzip)
+    app.wsgi_app = SparqlHotPath(app)  # type: ignore[method-assign]
     return app
 
 
@@ -70,28 +67,18 @@ def _plain_error(exc: HTTPException) -> Response:
 
 
 def _cors(response: Response) -> Response:
-    """Let browser pages on other origins read the public, read-only views (never the token-protected /update)."""
-    if request.path.startswith("/update"):
-        return response
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-        response.headers["Access-Control-Max-Age"] = "86400"
-    response.headers["Access-Control-Expose-Headers"] = "X-KG-Truncated, Content-Type"
+    for name, value in cors_headers(request.path, request.method):
+        response.headers[name] = value
     return response
 
 
 def _gzip(response: Response) -> Response:
-    """Compress large bodies for clients that accept gzip (SPARQL results are very repetitive: ~10× smaller)."""
     response.vary.add("Accept")
     response.vary.add("Accept-Encoding")
-    if (response.direct_passthrough or response.status_code != 200 or "Content-Encoding" in response.headers
-            or "gzip" not in request.accept_encodings):
+    if response.direct_passthrough or response.status_code != 200 or "Content-Encoding" in response.headers:
         return response
-    data = response.get_data()
-    if len(data) < GZIP_MIN_BYTES:
-        return response
-    response.set_data(gzip.compress(data, compresslevel=5))
-    response.headers["Content-Encoding"] = "gzip"
+    packed = maybe_gzip(response.get_data(), request.headers.get("Accept-Encoding", ""))
+    if packed is not None:
+        response.set_data(packed)
+        response.headers["Content-Encoding"] = "gzip"
     return response

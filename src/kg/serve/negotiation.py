@@ -8,6 +8,8 @@ function keep those answers identical everywhere.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
@@ -78,8 +80,12 @@ def _from_parameter(kind: str, value: str) -> str | None:
     return offers.get(value.split(";")[0].strip())
 
 
+@lru_cache(maxsize=256)
 def choose_format(kind: str, accept: str | None, parameter: str | None = None) -> str | None:
     """The format to answer a result of ``kind`` in, or None when nothing the client accepts is available.
+
+    Cached: a pure function of three strings, and each client library sends the same Accept header every time
+    (parsing it cost more than a small query).
 
     An explicit ``format`` parameter wins over Accept (it is what a person typed); an unknown parameter value is not
     silently replaced by a default, so a typo gives a 406 that names the choices.  No Accept header, or ``*/*``,

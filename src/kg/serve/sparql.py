@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from kg.resources import named_queries
+from kg.serve.hot_path import answer_headers
 from kg.serve.negotiation import GRAPH_OFFERS, choose_format, media_type, prefers_html
 from kg.serve.runner import Answer, Job
 from kg.serve.service_description import service_description
@@ -30,15 +31,10 @@ def text_response(message: str, status: int) -> Response:
 
 
 def answer_response(answer: Answer) -> Response:
-    """Turn a runner's answer into a response (charset on text types so Chinese survives every client)."""
-    mimetype = answer.media
-    if mimetype.startswith("text/") or mimetype in ("application/sparql-results+json", "application/ld+json",
-                                                    "application/n-triples"):
-        mimetype += "; charset=utf-8"
-    response = Response(answer.body, status=answer.status, content_type=mimetype)
-    if answer.truncated:
-        response.headers["X-KG-Truncated"] = (f"true; the result was cut at {current_app.config['KG_RESULT_LIMIT']} "
-                                              "rows (the server's result-size cap); add LIMIT/OFFSET to page")
+    """Turn a runner's answer into a response, with the same headers as the hot path gives."""
+    response = Response(answer.body, status=answer.status)
+    for name, value in answer_headers(answer, current_app.config["KG_RESULT_LIMIT"]):
+        response.headers[name] = value
     return response
 
 

@@ -7,6 +7,7 @@ must never fetch URLs on a query's behalf.  Both are refused here, before parsin
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 MAX_QUERY_CHARS = 100_000
 MAX_NESTING = 200
@@ -16,14 +17,19 @@ _STRING_OR_IRI = re.compile(
 )
 _COMMENT = re.compile(r"#[^\n]*")
 _REMOTE_UPDATE = re.compile(r"(?<![:\w?$])(LOAD|SERVICE)\b(?!:)", re.IGNORECASE)
-_UPDATE_WORDS = re.compile(
-    r"(?<![:\w?$])(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD)\b(?!:)",
+# What a read-only query may not contain: remote fetches (SERVICE, FROM <url>) and update operations, in one scan.
+_REFUSED = re.compile(
+    r"(?<![:\w?$])(SERVICE|FROM|INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD)\b(?!:)",
     re.IGNORECASE,
 )
 
 
+@lru_cache(maxsize=64)
 def strip_literals(query: str) -> str:
-    """The query with strings, IRIs and comments blanked (same length), so keywords inside them do not count."""
+    """The query with strings, IRIs and comments blanked (same length), so keywords inside them do not count.
+
+    Cached: one request asks for it several times (the form, the guard, the LIMIT check), and for a large query each
+    pass is a full regex scan."""
     blank = _STRING_OR_IRI.sub(lambda m: " " * len(m.group()), query)
     return _COMMENT.sub(lambda m: " " * len(m.group()), blank)
 
@@ -42,6 +48,8 @@ def check_shape(text: str, what: str = "query") -> str:
     if len(text) > MAX_QUERY_CHARS:
         raise ValueError(f"{what} is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
     code = strip_literals(text)
+    if code.count("(") + code.count("{") + code.count("[") <= MAX_NESTING:
+        return code  # cannot nest deeper than it has brackets: no need to walk it character by character
     depth = 0
     for i, ch in enumerate(code):
         if ch in "({[":
@@ -56,21 +64,29 @@ def check_shape(text: str, what: str = "query") -> str:
 
 def check_query(query: str) -> None:
     """Raise ValueError naming the problem (and its line and column) for a query no engine should run."""
-    code = check_shape(query)
-    service = re.search(r"(?<![:\w?$])SERVICE\b", code, re.IGNORECASE)
-    if service:
-        line, col = line_col(query, service.start())
-        raise ValueError(f"SERVICE is not allowed (line {line}, column {col}): this endpoint never fetches remote data")
-    update = _UPDATE_WORDS.search(code)
-    if update:
-        line, col = line_col(query, update.start())
-        raise ValueError(f"{update.group(1).upper()} is an update operation (line {line}, column {col}); "
-                         "this is a read-only query interface")
-    dataset = re.search(r"(?<![:\w?$])FROM\b(?!:)", code, re.IGNORECASE)
-    if dataset:
-        line, col = line_col(query, dataset.start())
-        raise ValueError(f"FROM / FROM NAMED is not supported (line {line}, column {col}): the default graph is the "
-                         "union of all documents; use GRAPH <…> {{ … }} to select one document")
+    problem = _query_problem(query)
+    if problem is not None:
+        raise ValueError(problem)
+
+
+@lru_cache(maxsize=64)
+def _query_problem(query: str) -> str | None:
+    """What is wrong with ``query`` (cached: the endpoint checks a query on more than one path), or None."""
+    try:
+        code = check_shape(query)
+    except ValueError as exc:
+        return str(exc)
+    found = _REFUSED.search(code)
+    if found is None:
+        return None
+    word = found.group(1).upper()
+    line, col = line_col(query, found.start())
+    if word == "SERVICE":
+        return f"SERVICE is not allowed (line {line}, column {col}): this endpoint never fetches remote data"
+    if word == "FROM":
+        return (f"FROM / FROM NAMED is not supported (line {line}, column {col}): the default graph is the union of "
+                "all documents; use GRAPH <…> { … } to select one document")
+    return f"{word} is an update operation (line {line}, column {col}); this is a read-only query interface"
 
 
 def check_update(text: str) -> None:
