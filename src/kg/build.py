@@ -29,7 +29,7 @@ from kg.rdf.iris import AFFILIATIONS, Resolver, affiliation_of
 from kg.rdf.namespaces import KG, OWL, RDFS
 from kg.read import ReadOptions, ReadProblem, read_sources
 from kg.resources import ontology_text
-from kg.store import GraphStore, StoreError
+from kg.store import GraphStore, StoreError, bulk
 
 
 @dataclass
@@ -111,15 +111,19 @@ def build(store: GraphStore, paths: Iterable[str | Path], *, base: str = DEFAULT
     as a serial build.  ``progress`` is called with each Source, Document or ReadProblem as it is handled.
     """
     options = replace(read_options or ReadOptions(), root=id_root(store, read_options or ReadOptions()))
-    writer = _Writer(store, base=base, force=force, now=now or datetime.now(UTC), options=options)
+    now = now or datetime.now(UTC)
     if jobs > 1 or dask:
         from kg.scale import parallel_entries
 
-        known = {} if force else stored_build_keys(store)
+        known = stored_build_keys(store)
+        writer = _Writer(store, base=base, force=force, now=now, options=options, known=known)
+        # Workers also turn documents into N-Quads for an embedded store's bulk loader (see _Writer.write).
+        convert = (base, now.isoformat()) if bulk.engine_of(store) is not None else None
         for entry in parallel_entries(paths, lines=lines, date=date, options=options, known=known, jobs=jobs,
-                                      dask=dask, force=force):
+                                      dask=dask, force=force, convert=convert):
             writer.take(entry, progress)
         return writer.finish()
+    writer = _Writer(store, base=base, force=force, now=now, options=options)
     extractor = extractor or Extractor()
     for item in read_sources(paths, lines=lines, date=date, options=options):
         if progress is not None:
@@ -139,6 +143,13 @@ def build(store: GraphStore, paths: Iterable[str | Path], *, base: str = DEFAULT
     return writer.finish()
 
 
+def document_triples(converter: DocumentConverter, doc: Document, key: str) -> list:
+    """Everything a document's graph holds: what the converter says of it, its build key and its source file."""
+    node = URIRef(document_iri(converter.base, doc.doc))
+    return [*converter.triples(doc), (node, KG.buildKey, Literal(key)),
+            (node, KG.sourceFile, Literal(file_id(doc.doc)))]
+
+
 def extract_with_retry(extractor: Extractor, source: Source) -> Document | ReadProblem:
     """Extract one document, trying twice: an exception becomes a problem naming the file and the document, so one
     bad document never stops a build (and a flaky failure, e.g. memory pressure, gets a second chance)."""
@@ -156,13 +167,18 @@ class _Writer:
     """The one writer of a build: checks build keys, merges entities (the IRI resolver), converts to RDF and writes,
     document by document in input order, whether the documents were extracted here or by workers."""
 
-    def __init__(self, store: GraphStore, *, base: str, force: bool, now: datetime, options: ReadOptions) -> None:
+    def __init__(self, store: GraphStore, *, base: str, force: bool, now: datetime, options: ReadOptions,
+                 known: dict[str, str] | None = None) -> None:
         self.store = store
         self.base = base
         self.force = force
         self.options = options
         self.report = BuildReport()
-        self.pending = _Pending(store, self.report)
+        # known: the build keys the store held when a parallel build started; the store is asked again only about
+        # documents this build has written since.
+        self.known = known
+        self.written: set[str] = set()
+        self.pending = _Pending(store, self.report, remote_batches=known is not None)
         self.converter = DocumentConverter(base, now=now, resolver=self.pending.resolver(store_resolver(store)))
         self.seen: dict[str, set[str]] = {}  # file id -> the document ids it yields now
         load_ontology(store)
@@ -183,7 +199,7 @@ class _Writer:
         elif isinstance(entry, Extracted):
             wanted, stored = self.check(entry.doc.doc, entry.key)
             if wanted:
-                self.write(entry.doc, entry.key, stored)
+                self.write(entry.doc, entry.key, stored, prepared=entry)
 
     def problem(self, problem: ReadProblem) -> None:
         self.report.problems.append(problem)
@@ -200,22 +216,33 @@ class _Writer:
         self.seen.setdefault(file_id(doc_id), set()).add(doc_id)
         if doc_id in self.pending.ids:  # the same document twice in one build: the second replaces the first
             self.pending.flush()
-        stored = stored_build_key(self.store, self.converter, doc_id)
+        if self.known is not None and doc_id not in self.written:
+            stored = self.known.get(doc_id)
+        else:
+            stored = stored_build_key(self.store, self.converter, doc_id)
         if not self.force and stored == key:
             self.report.unchanged.append(doc_id)
             return False, stored
         return True, stored
 
-    def write(self, doc: Document, key: str, stored: str | None) -> None:
-        node = URIRef(document_iri(self.base, doc.doc))
-        triples = [*self.converter.triples(doc), (node, KG.buildKey, Literal(key)),
-                   (node, KG.sourceFile, Literal(file_id(doc.doc)))]
+    def write(self, doc: Document, key: str, stored: str | None, prepared: object = None) -> None:
+        """Write a document; ``prepared``: a worker's :class:`~kg.scale.work.Extracted` whose N-Quads are used as
+        they are when the entity IRIs the worker minted are the ones the resolver gives here (almost always: they
+        differ only for a person whose name another document already gave to someone affiliated elsewhere)."""
+        self.written.add(doc.doc)
+        graph = self.converter.graph(doc)
+        iris = {entity_id: str(iri) for entity_id, iri in self.converter.entity_iris(doc).items()}
+        text = getattr(prepared, "nquads", "")
+        if stored is None and text and iris == getattr(prepared, "iris", None) and bulk.engine_of(self.store):
+            self.pending.add(doc, graph, text, iris)
+            return
+        triples = document_triples(self.converter, doc, key)
         if stored is None:
-            self.pending.add(doc, self.converter, triples)
+            self.pending.add(doc, graph, triples, iris)
             return
         self.pending.flush()  # keep the store's order of writes the order of the input
         try:
-            self.store.replace_graph(self.converter.graph(doc), triples)
+            self.store.replace_graph(graph, triples)
         except StoreError as exc:
             raise StoreError(f"document {doc.doc} was not stored ({len(self.report.built)} built before it are "
                              f"stored): {exc}") from exc
@@ -235,17 +262,22 @@ class _Pending:
     Oxigraph store writes a batch of new graphs with its atomic bulk loader, several times faster than one
     transaction per document).  A killed build loses at most the batch it was writing, never part of a document.
 
+    A document comes as triples, or (from a parallel build's workers) as N-Quads text already holding the union
+    copies, which goes to the bulk loader as it is (:mod:`kg.store.bulk`).  A parallel build writes to a remote
+    Oxigraph server in batches too (one Graph Store request per batch).
+
     The documents in a batch are not in the store yet, so the IRI resolver is told about their people too: a
     batched build mints the same IRIs as one that writes document by document.
     """
 
-    def __init__(self, store: GraphStore, report: BuildReport) -> None:
+    def __init__(self, store: GraphStore, report: BuildReport, *, remote_batches: bool = False) -> None:
         # Quads per batch; KG_BUILD_BATCH_QUADS lets tests (and users who want smaller losses on a kill) change it.
         self.max_quads = int(os.environ.get("KG_BUILD_BATCH_QUADS", "20000"))
         self.store = store
         self.report = report
-        self.batch = getattr(store, "writes_batches", False)
-        self.items: list[tuple[str, str, list]] = []
+        self.remote_batches = remote_batches and bulk.posts_batches(store)
+        self.batch = getattr(store, "writes_batches", False) or self.remote_batches
+        self.items: list[tuple[str, str, list | str]] = []
         self.ids: set[str] = set()
         self.quads = 0
         self.people: dict[tuple[str, str], dict[str, set[str]]] = {}
@@ -259,15 +291,16 @@ class _Pending:
 
         return resolve
 
-    def add(self, doc: Document, converter: DocumentConverter, triples: list) -> None:
-        self.items.append((doc.doc, converter.graph(doc), triples))
+    def add(self, doc: Document, graph: str, payload: list | str, iris: dict[str, str]) -> None:
+        """Queue a new document: its graph as triples or as N-Quads text (see :func:`kg.store.bulk.document_nquads`),
+        and its entities' IRIs."""
+        self.items.append((doc.doc, graph, payload))
         self.ids.add(doc.doc)
-        self.quads += len(triples)
-        iris = converter.entity_iris(doc)
+        self.quads += len(payload) if isinstance(payload, list) else payload.count("\n") // 2
         for ent in doc.entities:
             affiliation = affiliation_of(doc, ent.id) if ent.type == "Person" else None
             if affiliation:
-                self.people.setdefault((ent.type, ent.label), {}).setdefault(str(iris[ent.id]), set()).add(affiliation)
+                self.people.setdefault((ent.type, ent.label), {}).setdefault(iris[ent.id], set()).add(affiliation)
         if not self.batch or self.quads >= self.max_quads:
             self.flush()
 
@@ -275,8 +308,13 @@ class _Pending:
         if not self.items:
             return
         ids = [doc_id for doc_id, _, _ in self.items]
+        texts = [payload for _, _, payload in self.items if isinstance(payload, str)]
+        graphs = [(graph, payload) for _, graph, payload in self.items if isinstance(payload, list)]
         try:
-            self.store.add_graphs([(graph, triples) for _, graph, triples in self.items])
+            if texts:
+                bulk.load_nquads(self.store, "".join(texts))
+            if graphs and not (self.remote_batches and bulk.post_graphs(self.store, graphs)):
+                self.store.add_graphs(graphs)
         except StoreError as exc:
             names = ids[0] if len(ids) == 1 else f"{ids[0]} … {ids[-1]} ({len(ids)} documents)"
             raise StoreError(f"document {names} was not stored ({len(self.report.built)} built before it are "

@@ -25,10 +25,11 @@ from kg.scale.work import Entry, Extracted, Failed, FilesTask, SourcesTask, Task
 
 def parallel_entries(paths: Iterable[str | Path], *, lines: bool, date: str, options: ReadOptions,
                      known: dict[str, str], jobs: int = 2, dask: str | None = None,
-                     force: bool = False) -> Iterator[Entry]:
+                     force: bool = False, convert: tuple[str, str] | None = None) -> Iterator[Entry]:
     """Every entry of the build in input order: documents extracted by workers, unchanged ones, problems.
 
     Read statistics and warnings go to ``options.stats`` and ``options.on_warning`` as in a serial read.
+    ``convert`` (base IRI, build time): workers also write each document's graph as N-Quads for a bulk load.
     """
     if dask:
         from kg.scale.dask_runner import DaskRunner
@@ -39,7 +40,8 @@ def parallel_entries(paths: Iterable[str | Path], *, lines: bool, date: str, opt
 
         runner = ProcessRunner(jobs)
     try:
-        tasks = plan_tasks(paths, lines=lines, date=date, options=options, known=known, force=force)
+        tasks = plan_tasks(paths, lines=lines, date=date, options=options, known=known, force=force,
+                           convert=convert)
         for item, outcome in runner.run(tasks):
             if outcome is None:
                 yield item  # a problem met while planning (already counted)

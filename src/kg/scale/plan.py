@@ -29,7 +29,8 @@ def file_id(doc_id: str) -> str:
 
 
 def plan_tasks(paths: Iterable[str | Path], *, lines: bool, date: str, options: ReadOptions,
-               known: dict[str, str], force: bool) -> Iterator[Task | ReadProblem]:
+               known: dict[str, str], force: bool,
+               convert: tuple[str, str] | None = None) -> Iterator[Task | ReadProblem]:
     """Tasks (and the problems of paths that could not be listed or read here), in input order.
 
     ``options`` are the coordinator's (with statistics and the warning callback, used for what is read here);
@@ -48,7 +49,7 @@ def plan_tasks(paths: Iterable[str | Path], *, lines: bool, date: str, options: 
         wanted = {}
         for f in group:
             wanted.update(by_file.get(f.doc_id, {}))
-        return FilesTask(list(group), lines, date, worker_options, wanted, force, fault)
+        return FilesTask(list(group), lines, date, worker_options, wanted, force, fault, convert)
 
     for item in input_files(paths, options):
         if isinstance(item, ReadProblem):
@@ -87,11 +88,11 @@ def plan_tasks(paths: Iterable[str | Path], *, lines: bool, date: str, options: 
             chunk.append(result)
             if len(chunk) >= DOCS_PER_TASK:
                 yield SourcesTask(item.name, chunk, {s.doc_id: known[s.doc_id] for s in chunk if s.doc_id in known},
-                                  force, fault)
+                                  force, fault, convert)
                 chunk = []
         if chunk:
             yield SourcesTask(item.name, chunk, {s.doc_id: known[s.doc_id] for s in chunk if s.doc_id in known},
-                              force, fault)
+                              force, fault, convert)
     if group:
         yield files_task()
 

@@ -33,8 +33,13 @@ FAULT_ONCE_ENV = "KG_BUILD_FAULT_ONCE"
 
 @dataclass(frozen=True)
 class Extracted:
+    """A document and its build key; with ``convert`` tasks also its graph as N-Quads (with union copies) and the
+    entity IRIs it was written with (minted without the store's resolver: the writer checks them)."""
+
     doc: Document
     key: str
+    nquads: str = ""
+    iris: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class FilesTask:
     known: dict[str, str] = field(default_factory=dict)
     force: bool = False
     fault: tuple[str, str] = ("", "")
+    convert: tuple[str, str] | None = None  # (base IRI, build time): also write each document as N-Quads
 
     def units(self) -> list[FilesTask]:
         return [replace(self, files=[f]) for f in self.files]
@@ -83,6 +89,7 @@ class SourcesTask:
     known: dict[str, str] = field(default_factory=dict)
     force: bool = False
     fault: tuple[str, str] = ("", "")
+    convert: tuple[str, str] | None = None
 
     def units(self) -> list[SourcesTask]:
         return [replace(self, sources=[s]) for s in self.sources]
@@ -165,7 +172,29 @@ def _extract(extractor, source: Source, task: Task) -> Extracted | Unchanged | F
     doc = extract_with_retry(extractor, source)
     if isinstance(doc, ReadProblem):
         return Failed(source.doc_id, doc)
-    return Extracted(doc, key)
+    if task.convert is None:
+        return Extracted(doc, key)
+    return _converted(doc, key, task.convert)
+
+
+_converters: dict[tuple[str, str], object] = {}
+
+
+def _converted(doc: Document, key: str, convert: tuple[str, str]) -> Extracted:
+    """The document's graph as N-Quads, exactly as the writer would write it when its IRIs stand (see
+    :meth:`kg.build._Writer.write`)."""
+    from datetime import datetime
+
+    from kg.build import document_triples
+    from kg.rdf import DocumentConverter
+    from kg.store.bulk import document_nquads
+
+    converter = _converters.get(convert)
+    if converter is None:
+        converter = _converters[convert] = DocumentConverter(convert[0], now=datetime.fromisoformat(convert[1]))
+    iris = {entity_id: str(iri) for entity_id, iri in converter.entity_iris(doc).items()}
+    text = document_nquads(converter.graph(doc), document_triples(converter, doc, key))
+    return Extracted(doc, key, text, iris)
 
 
 def current_fault() -> tuple[str, str]:

@@ -1,0 +1,175 @@
+"""Scale-out benchmark: documents/s of a serial build, ``-j 2`` and a two-worker Dask LocalCluster, on one generated
+corpus, in one run (so that the ratios compare like with like on a shared machine).
+
+The corpus is generated, deterministically (``--seed``), from ``../shared/data/`` text: each article is a title and
+5-15 sentences drawn from CLUENER2020 train sentences and SogouCS article bodies, written as one JSON Lines file (a
+newsroom export) into a temporary directory.  Each mode builds the whole corpus into a fresh embedded on-disk store.
+
+Printed per mode: wall time, documents/s, ratio to serial, peak RSS of the coordinator and of each worker process,
+quads in the store; and ``uptime`` before and after, to show how loaded the machine was.
+
+    .venv/bin/python benchmarks/scale_bench.py                 # 10,000 articles (about 30-60 min on 2 busy cores)
+    .venv/bin/python benchmarks/scale_bench.py --docs 600      # a quick run
+    .venv/bin/python benchmarks/scale_bench.py --modes serial,j2 --docs 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("KG_SHARED", ROOT.parent / "shared"))
+DATA = SHARED / "data"
+MODES = ("serial", "j2", "dask2")
+
+
+def _sentences() -> list[str]:
+    out = []
+    with (DATA / "cluener2020" / "train.jsonl").open(encoding="utf-8") as handle:
+        out += [json.loads(line)["text"] for line in handle]
+    for name, encoding in (("news_sohusite_xml.smarty.dat", "utf-8"), ("news_tensite_xml.smarty.dat", "gb18030")):
+        raw = (DATA / "raw-news-sogou" / name).read_bytes().decode(encoding, errors="replace")
+        for body in re.findall(r"<content>(.*?)</content>", raw, flags=re.S):
+            found = re.findall(r"[^。！？]*[。！？]", body)
+            out += [s for s in found if 8 <= len(s.strip()) <= 200 and "\ufffd" not in s]
+    return [s.strip() for s in out if s.strip()]
+
+
+def generate_corpus(folder: Path, docs: int, seed: int = 20261128) -> Path:
+    """``folder/corpus.jsonl``: ``docs`` articles of recombined real sentences (same seed, same bytes)."""
+    rng = random.Random(seed)
+    pool = _sentences()
+    path = folder / "corpus.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(docs):
+            body = [rng.choice(pool) for _ in range(rng.randint(5, 15))]
+            day = 1 + n % 28
+            record = {"id": f"a{n:07d}", "title": body[0][:24], "date": f"2021-{1 + n % 12:02d}-{day:02d}",
+                      "text": "".join(body)}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+class RssWatch:
+    """Peak RSS (MiB) of each child process of this one (and theirs), sampled from /proc every 0.2 s."""
+
+    def __init__(self) -> None:
+        self.peaks: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> RssWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.2):
+            for pid in _descendants(os.getpid()):
+                try:
+                    with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+                        for line in handle:
+                            if line.startswith("VmRSS:"):
+                                rss = int(line.split()[1]) / 1024
+                                self.peaks[pid] = max(self.peaks.get(pid, 0.0), rss)
+                except OSError:
+                    continue
+
+    def workers(self) -> list[float]:
+        """Peaks of the processes that grew past 100 MiB (the workers; not fork servers or helpers)."""
+        return sorted((v for v in self.peaks.values() if v > 100), reverse=True)
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        kids = []
+        try:
+            threads = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            threads = []
+        for thread in threads:  # a child belongs to the thread that started it (Dask starts workers off-main)
+            try:
+                with open(f"/proc/{parent}/task/{thread}/children", encoding="ascii") as handle:
+                    kids += [int(k) for k in handle.read().split()]
+            except OSError:
+                continue
+        out += kids
+        todo += kids
+    return out
+
+
+def run_mode(mode: str, corpus: Path, store_dir: Path) -> dict[str, object]:
+    from kg.build import build
+    from kg.store import open_store
+
+    kwargs: dict[str, object] = {"serial": {}, "j2": {"jobs": 2}, "dask2": {"dask": "local", "jobs": 2}}[mode]
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    with RssWatch() as watch, open_store(str(store_dir)) as store:
+        started = time.perf_counter()
+        report = build(store, [corpus], now=now, **kwargs)
+        elapsed = time.perf_counter() - started
+        graphs = len(store.graphs())
+    self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"mode": mode, "seconds": elapsed, "built": len(report.built), "problems": len(report.problems),
+            "docs_per_s": len(report.built) / elapsed, "graphs": graphs, "coordinator_peak_mib": self_peak,
+            "worker_peaks_mib": watch.workers()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, default=10_000, help="articles to generate (default 10000)")
+    parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}")
+    parser.add_argument("--keep", default=None, help="write the corpus and stores here and keep them")
+    args = parser.parse_args()
+    modes = [m for m in args.modes.split(",") if m]
+    if unknown := set(modes) - set(MODES):
+        parser.error(f"unknown modes {sorted(unknown)}")
+    folder = Path(args.keep or tempfile.mkdtemp(prefix="kg-scale-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        corpus = generate_corpus(folder, args.docs, args.seed)
+        print(f"corpus: {args.docs} articles, {corpus.stat().st_size / 1e6:.1f} MB, seed {args.seed}; "
+              f"{os.cpu_count()} cores", flush=True)
+        print(f"uptime before: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}",
+              flush=True)
+        results = []
+        for mode in modes:
+            result = run_mode(mode, corpus, folder / f"store-{mode}")
+            results.append(result)
+            peaks = ", ".join(f"{p:.0f}" for p in result["worker_peaks_mib"]) or "-"
+            print(f"{mode:>6}: {result['built']} docs in {result['seconds']:.1f} s = {result['docs_per_s']:.2f} "
+                  f"docs/s; coordinator peak {result['coordinator_peak_mib']:.0f} MiB; worker peaks [{peaks}] MiB; "
+                  f"{result['problems']} problems", flush=True)
+        print(f"uptime after:  {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+        base = next((r for r in results if r["mode"] == "serial"), None)
+        if base is not None:
+            for r in results:
+                print(f"ratio {r['mode']}/serial: {r['docs_per_s'] / base['docs_per_s']:.2f}x")
+        print(json.dumps(results))
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
