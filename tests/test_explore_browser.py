@@ -229,3 +229,39 @@ def test_panel_hides_and_pins_nodes(watched: Watched) -> None:
     assert drawn(page) == before - 1
     assert target not in page.evaluate("window.kgExplorer.nodeView.getIds()")
     assert watched.errors == []
+
+
+def test_page_says_it_is_loading_while_the_server_reads_the_store(browser: object, seed_store: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A visitor faster than the first build sees a loading notice (with what is being done), then the graph."""
+    import kg.serve.explore as explore_module
+
+    release = threading.Event()
+    real = explore_module.read_table
+
+    def slow(store: object) -> object:
+        release.wait(30)
+        return real(store)
+
+    monkeypatch.setattr(explore_module, "read_table", slow)
+    app = create_app(memory_copy(seed_store))
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    watched = Watched(browser, f"http://127.0.0.1:{httpd.server_port}")
+    try:
+        page = watched.page
+        page.goto(watched.origin + "/explore?max=40")
+        page.wait_for_function("document.body.dataset.state === 'loading'", timeout=10_000)
+        notice = page.text_content("#notice")
+        assert "loading the graph" in notice and "reading entities and links" in notice
+        assert page.is_visible("#notice") and page.evaluate("document.body.dataset.loaded") is None
+        release.set()
+        page.wait_for_function("document.body.dataset.loaded === '1' && document.body.dataset.ready === '1'",
+                               timeout=30_000)
+        assert page.evaluate("document.body.dataset.state") == "ready" and drawn(page) == 40
+        assert "loading" not in (page.text_content("#notice") or "")
+        assert watched.errors == [] and watched.outside() == []
+    finally:
+        release.set()
+        watched.page.close()
+        httpd.shutdown()

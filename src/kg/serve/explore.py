@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import threading
 import time
+import weakref
 from typing import Any
 from urllib.parse import quote
 
@@ -22,9 +23,11 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from kg.rdf.namespaces import KG
 from kg.store import GraphStore, QueryError, StoreError
+from kg.viz import disk_cache
 from kg.viz.facts import edge_evidence, entity_facts, subgraph_turtle
 from kg.viz.graph import ENTITY_TYPES, Explorer
 from kg.viz.render import COMMUNITY_COLOURS, legend, view, vis_assets
+from kg.viz.table import read_table
 
 explore = Blueprint("explore", __name__, static_folder="static/explore", static_url_path="/explore/static")
 
@@ -34,18 +37,31 @@ _VERSION_QUERY = f"SELECT ?h WHERE {{ ?d <{KG}contentHash> ?h }}"
 
 
 class ExplorerCache:
-    """One :class:`Explorer` per store version; the version is re-read at most every couple of seconds.
+    """One :class:`Explorer` per store version, built in a background thread and shared by the requests.
 
     The version is the set of named graphs and document content hashes: cheap to read, and it changes whenever
-    ``kg build`` or ``kg import`` replaces a document graph (counting triples would cost a full scan).
+    ``kg build`` or ``kg import`` replaces a document graph (counting triples would cost a full scan).  It is
+    re-read at most every couple of seconds; when it changed, the new explorer is built in the background while
+    requests keep the previous one, so nobody waits for a rebuild.  Only the very first build makes requests wait,
+    and :meth:`status` tells the page how far it has got, so it can say "loading" rather than hang.
+
+    For an on-disk store the built table and ranks are also written beside the store (:mod:`kg.viz.disk_cache`),
+    keyed by a stamp of its content, so a restarted server is ready as soon as it has read that file.
     """
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, *, disk: bool = True) -> None:
         self.store = store
-        self._lock = threading.Lock()
+        self.disk = disk
+        self._cond = threading.Condition()
         self._explorer: Explorer | None = None
         self._version = ""
         self._checked = 0.0
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._phase = "waiting"
+        self._started = time.monotonic()
+        self.source = ""  # where the current explorer came from: "store" or "disk cache"
+        self.build_seconds = 0.0
 
     def _read_version(self) -> str:
         digest = hashlib.sha256()
@@ -55,46 +71,168 @@ class ExplorerCache:
             digest.update(h.encode())
         return digest.hexdigest()
 
+    def start(self) -> None:
+        """Start a background build unless one is running."""
+        with self._cond:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._error = None
+            self._started = time.monotonic()
+            self._thread = threading.Thread(target=self._build, name="kg-explore-build", daemon=True)
+            self._thread.start()
+
+    def ensure_started(self) -> None:
+        """Start the first build if nothing has started one (an app created with ``KG_EXPLORE_WARM = False``)."""
+        with self._cond:
+            if self._thread is None:
+                self.start()
+
+    def _set_phase(self, phase: str) -> None:
+        with self._cond:
+            self._phase = phase
+
+    def _build(self) -> None:
+        begun = time.monotonic()
+        try:
+            self._set_phase("checking the store version")
+            version = self._read_version()
+            folder = disk_cache.store_folder(self.store) if self.disk else None
+            stamp = disk_cache.store_stamp(folder, version) if folder is not None else ""
+            cached = disk_cache.load(folder, stamp) if folder is not None else None
+            if cached is not None:
+                self._set_phase("reading the saved graph")
+                explorer, source = Explorer.from_table(*cached), "disk cache"
+            else:
+                self._set_phase("reading entities and links from the store")
+                table = read_table(self.store)
+                self._set_phase("ranking entities (PageRank)")
+                explorer, source = Explorer.from_table(table), "store"
+            with self._cond:
+                self._explorer, self._version, self._checked = explorer, version, time.monotonic()
+                self.source, self.build_seconds = source, time.monotonic() - begun
+                self._phase = "ready"
+                self._cond.notify_all()
+        except Exception as exc:  # reported to the waiting requests and to the status
+            with self._cond:
+                self._error = exc
+                self._phase = "failed"
+                self._cond.notify_all()
+            return
+        # After the first view can be answered: save for the next start, then the search index and neighbour lists
+        # (built on first use anyway, so a failure here costs time, not answers).
+        with contextlib.suppress(Exception):
+            if folder is not None and cached is None:
+                disk_cache.save(folder, stamp, explorer.table, explorer.rank_array)
+            explorer.prepare()
+
     def get(self) -> Explorer:
-        with self._lock:
+        """The current explorer; the first call waits for the first build (and starts it if nobody has)."""
+        with self._cond:
+            if self._explorer is None:
+                if self._thread is None or not self._thread.is_alive():
+                    self.start()  # the condition's lock is re-entrant
+                while self._explorer is None and self._error is None:
+                    self._cond.wait(1.0)
+                if self._explorer is None:
+                    error, self._error = self._error, None
+                    if isinstance(error, (StoreError, QueryError)):
+                        raise error
+                    raise StoreError(f"cannot read the entity graph: {error}") from error
+                return self._explorer
+            explorer = self._explorer
             now = time.monotonic()
-            if self._explorer is None or now - self._checked > VERSION_CHECK_SECONDS:
-                version = self._read_version()
-                if self._explorer is None or version != self._version:
-                    self._explorer = Explorer.from_store(self.store)
-                    self._version = version
-                self._checked = now
-            return self._explorer
+            if now - self._checked <= VERSION_CHECK_SECONDS:
+                return explorer
+            self._checked = now
+        if self._read_version() != self._version:
+            self.start()  # requests keep the current explorer until the new one is ready
+        return explorer
+
+    def status(self) -> dict[str, Any]:
+        """What the page shows while it waits: whether a graph is ready, what is being done, for how long."""
+        with self._cond:
+            running = self._thread is not None and self._thread.is_alive()
+            ready = self._explorer is not None
+            building = running and (not ready or self._phase != "ready")
+            return {"ready": ready, "building": building, "phase": self._phase,
+                    "seconds": round(time.monotonic() - self._started, 1) if building else
+                    round(self.build_seconds, 2),
+                    "entities": self._explorer.number_of_nodes() if ready else None,
+                    "source": self.source or None,
+                    "error": str(self._error) if self._error is not None and not ready else None}
+
+    def wait_idle(self, timeout: float | None = None) -> None:
+        """Wait until no build is running (after the first view: the copy on disk and the search index are done)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the first explorer (for a long-polling status request)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._explorer is None and self._error is None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            return self._explorer is not None
+
+
+_CACHES: weakref.WeakKeyDictionary[GraphStore, ExplorerCache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def cache_for(store: GraphStore, *, disk: bool = True) -> ExplorerCache:
+    """The one explorer cache of ``store`` (every app over the same store object shares it)."""
+    with _CACHES_LOCK:
+        cache = _CACHES.get(store)
+        if cache is None:
+            cache = _CACHES[store] = ExplorerCache(store, disk=disk)
+        return cache
+
+
+def warm(store: GraphStore, *, disk: bool = True) -> ExplorerCache:
+    """Start reading the entity graph of ``store`` in the background, now.  A server calls this right after
+    opening the store, before its other start-up work, so that the graph is ready by the time a user opens
+    /explore; the app created later over the same store finds the build under way."""
+    cache = cache_for(store, disk=disk)
+    cache.ensure_started()
+    return cache
 
 
 @explore.record_once
 def _warm(state: Any) -> None:
-    """Start building the entity graph as soon as the app exists, so the first visitor of a big graph does not
-    wait for it (50,000 entities take tens of seconds to read from a busy on-disk store).  Requests arriving
-    meanwhile wait on the cache's lock; ``KG_EXPLORE_WARM = False`` in the config turns this off."""
+    """Start building the entity graph as soon as the app exists (unless :func:`warm` already did), so the first
+    visitor of a big graph does not wait for it.  Requests arriving meanwhile wait for the build and the page shows
+    its progress; ``KG_EXPLORE_WARM = False`` in the config turns this off, and ``KG_EXPLORE_DISK_CACHE = False``
+    keeps the built graph from being saved beside the store."""
     app = state.app
     store = app.extensions.get("kg_store")
-    if store is None or app.config.get("KG_EXPLORE_WARM") is False:
+    if store is None:
         return
-    cache = app.extensions["kg_explorer"] = ExplorerCache(store)
+    cache = app.extensions["kg_explorer"] = cache_for(store, disk=_disk_allowed(app.config))
+    if app.config.get("KG_EXPLORE_WARM") is not False:
+        cache.ensure_started()
 
-    def build() -> None:
-        # The store may be closed before this finishes (short-lived apps in tests); then there is nothing to warm.
-        with contextlib.suppress(Exception):
-            cache.get()
 
-    threading.Thread(target=build, name="kg-explore-warm", daemon=True).start()
+def _disk_allowed(config: Any) -> bool:
+    return config.get("KG_EXPLORE_DISK_CACHE", True) is not False
 
 
 def _store() -> GraphStore:
     return current_app.extensions["kg_store"]
 
 
-def _explorer() -> Explorer:
+def _cache() -> ExplorerCache:
     cache = current_app.extensions.get("kg_explorer")
     if cache is None or cache.store is not _store():
-        cache = current_app.extensions["kg_explorer"] = ExplorerCache(_store())
-    return cache.get()
+        cache = current_app.extensions["kg_explorer"] = cache_for(_store(), disk=_disk_allowed(current_app.config))
+    return cache
+
+
+def _explorer() -> Explorer:
+    return _cache().get()
 
 
 class ApiError(Exception):
@@ -143,11 +281,11 @@ def _ids_from_request(explorer: Explorer) -> list[str]:
     ids = ids or request.values.getlist("id")
     if not isinstance(ids, list) or len(ids) > MAX_IDS:
         raise ApiError(f"send at most {MAX_IDS} entity IRIs as a JSON list under 'ids'")
-    return [i for i in dict.fromkeys(str(i) for i in ids) if i in explorer.graph]
+    return [i for i in dict.fromkeys(str(i) for i in ids) if i in explorer]
 
 
 def _node(explorer: Explorer, iri: str) -> dict[str, Any]:
-    data = explorer.graph.nodes[iri]
+    data = explorer.nodes[iri]
     return {"id": iri, "label": data["label"], "type": data["type"], "aliases": list(data["aliases"])}
 
 
@@ -164,7 +302,7 @@ def page() -> str:
     config = {
         "mode": "api",
         "api": {name: url_for(f"explore.{name}") for name in
-                ("graph", "search", "neighbourhood", "entity", "path", "communities", "subgraph")},
+                ("status", "graph", "search", "neighbourhood", "entity", "path", "communities", "subgraph")},
         "sparql": url_for("sparql.endpoint"),
         "max": _int("max", DEFAULT_MAX, 1, MAX_NODES),
         "hops": _int("hops", 2, 1, 3),
@@ -190,6 +328,21 @@ def vis(name: str) -> Response:
     return response
 
 
+@explore.route("/api/status")
+def status() -> Response:
+    """Whether the entity graph is ready and, while it is being read, what is being done and for how long.
+
+    ``wait=S`` (at most 10) holds the answer until the graph is ready or S seconds have passed, so the page learns
+    that it is ready at once without polling fast.
+    """
+    cache = _cache()
+    cache.ensure_started()
+    wait = min(max(request.args.get("wait", 0.0, type=float), 0.0), 10.0)
+    if wait:
+        cache.wait_ready(wait)
+    return jsonify(cache.status())
+
+
 @explore.route("/api/graph")
 def graph() -> Response:
     """The most central entities (top ``max`` by PageRank), optionally of some ``types`` only."""
@@ -197,8 +350,8 @@ def graph() -> Response:
     limit = _int("max", DEFAULT_MAX, 1, MAX_NODES)
     types = {t for t in request.args.get("types", "").split(",") if t in ENTITY_TYPES} or None
     ids = explorer.top(limit, types=types)
-    total = explorer.graph.number_of_nodes() if types is None else \
-        sum(1 for _, d in explorer.graph.nodes(data=True) if d["type"] in types)
+    counts = explorer.type_counts()
+    total = explorer.number_of_nodes() if types is None else sum(counts.get(t, 0) for t in types)
     return jsonify(view(explorer, ids, comention=_flag("comention"), total=total))
 
 
@@ -230,8 +383,8 @@ def entity() -> Response:
     explorer = _explorer()
     iri = _entity(explorer, "id")
     info = _node(explorer, iri)
-    info.update(entity_facts(_store(), explorer.graph, iri))
-    info["degree"] = explorer.graph.degree(iri)
+    info.update(entity_facts(_store(), explorer, iri))
+    info["degree"] = explorer.degree(iri)
     info["rank"] = explorer.rank.get(iri, 0.0)
     info["links"] = {"page": _page(iri), "sparql": url_for("sparql.endpoint", query=f"DESCRIBE <{iri}>")}
     return jsonify(info)
@@ -246,7 +399,7 @@ def path() -> Response:
     paths = explorer.paths(source, target, limit=_int("k", 3, 1, 10), comention=_flag("comention", False))
     nodes = list(dict.fromkeys(n for p in paths for n in p))
     pairs = list(dict.fromkeys((a, b) for p in paths for a, b in itertools.pairwise(p)))
-    facts = edge_evidence(_store(), explorer.graph.nodes, pairs)
+    facts = edge_evidence(_store(), explorer.nodes, pairs)
     steps = []
     for a, b in pairs:
         steps.append({"from": a, "to": b, "evidence": [f for f in facts if {f["subject"]["id"], f.get(

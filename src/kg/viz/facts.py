@@ -16,7 +16,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 
 from kg.rdf.namespaces import KG, PREFIXES
 from kg.store import GraphStore
-from kg.viz.graph import COMENTION, local_name
+from kg.viz.graph import COMENTION, Explorer, local_name
 
 _HEAD = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
 
@@ -92,35 +92,30 @@ def _labels(graph_nodes: Any, iris: Iterable[str]) -> dict[str, dict]:
     return out
 
 
-def entity_facts(store: GraphStore, graph: Any, iri: str, *, comentions: int = 10,
+def entity_facts(store: GraphStore, explorer: Explorer, iri: str, *, comentions: int = 10,
                  sentences: int = 5) -> dict[str, Any]:
     """Facts about one entity (both directions), its strongest co-mentions, and sentences that mention it.
 
-    Co-mention partners are ranked from the entity graph (``graph``, a networkx graph of the store) and only the
-    top ``comentions`` are looked up: a hub can have thousands, and reading them all made the panel slow.
+    Co-mention partners are ranked from the explorer's entity graph and only the top ``comentions`` are looked up:
+    a hub can have thousands, and reading them all made the panel slow.
     """
     ref = _iri(iri)
+    nodes = explorer.nodes
     pattern = f"{{ ?st rdf:subject {ref} }} UNION {{ ?st rdf:object {ref} }}"
     rows = store.query(_STATEMENTS.format(pattern=pattern, filter=f"FILTER(?p != <{KG}{COMENTION}>)")).rows
     ends = {str(r["s"]) for r in rows} | {str(r["o"]) for r in rows if isinstance(r["o"], URIRef)}
-    labels = _labels(graph.nodes, ends | {iri})
+    labels = _labels(nodes, ends | {iri})
     facts = sorted((_statement(row, labels) for row in rows), key=lambda f: (f["predicate"], f["statement"]))
-    partners = []
-    if iri in graph:
-        for other in graph[iri]:
-            data = graph.get_edge_data(iri, other, key=COMENTION)
-            if data is not None:
-                partners.append((-data["count"], graph.nodes[other]["label"], other))
-    partners.sort()
-    top = [other for _, _, other in partners[:comentions]]
+    partners = sorted((-count, nodes[other]["label"], other, count)
+                      for other, count in (explorer.comentions(iri) if iri in explorer else []))
+    top = partners[:comentions]
     evidence: dict[str, dict[str, Any]] = {}
-    for fact in edge_evidence(store, graph.nodes, [(iri, other) for other in top], comention_only=True):
+    for fact in edge_evidence(store, nodes, [(iri, other) for _, _, other, _ in top], comention_only=True):
         other = fact["object"]["id"] if fact["subject"]["id"] == iri else fact["subject"]["id"]
         evidence.setdefault(other, fact)
-    ranked_co = [{"entity": {"id": other, **_labels(graph.nodes, [other])[other]},
-                  "count": int(graph.edges[iri, other, COMENTION]["count"]),
+    ranked_co = [{"entity": {"id": other, **_labels(nodes, [other])[other]}, "count": count,
                   "sentence": evidence.get(other, {}).get("sentence"),
-                  "headline": evidence.get(other, {}).get("headline")} for other in top]
+                  "headline": evidence.get(other, {}).get("headline")} for _, _, other, count in top]
     mention_rows = store.query(_MENTION_SENTENCES.format(iri=iri, limit=int(sentences))).rows
     mentioned = [{"sentence": str(r["text"]), "document": str(r["doc"]),
                   "headline": str(r["headline"]) if "headline" in r else None} for r in mention_rows]

@@ -1,62 +1,43 @@
-"""The entity network as a networkx graph, read from the store through SPARQL only, and the analytics over it.
+"""The entity network and the analytics over it: centrality, search, neighbourhoods, shortest paths, communities.
 
 Nodes are entities (IRI → label, type, aliases); edges are extracted relations between entities, plus co-mention
-links kept apart (``kind="comention"``) so that views can draw them fainter or hide them.  Everything a view needs
-(search, neighbourhoods, shortest paths, centrality, communities) is computed here on the server, so that the
-browser only ever receives the few hundred nodes it draws, whatever the size of the graph.
+links kept apart (``kind="comention"``) so that views can draw them fainter or hide them.  Everything a view needs is
+computed here on the server, so that the browser only ever receives the few hundred nodes it draws, whatever the size
+of the graph.
+
+The explorer works on the compact table of :mod:`kg.viz.table` (integer ids, numpy edge arrays): on a 50,000-entity
+store that makes the first view cost a table read and a vectorised PageRank, about a second, where building a
+networkx MultiGraph first took several.  The networkx graph is still there (``Explorer.graph``, ``entity_graph``)
+for callers that want one, built on first use; Louvain runs in networkx on the entities a user is looking at.
 """
 
 from __future__ import annotations
 
+import threading
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 import numpy as np
 
-from kg.rdf.namespaces import KG
 from kg.store import GraphStore
+from kg.viz.table import (
+    COMENTION,
+    ENTITY_TYPES,
+    EntityTable,
+    assemble,
+    local_name,
+    read_table,
+    relation_predicates,
+)
 
-ENTITY_TYPES = ("Agency", "Person", "Place", "Project", "Event")
-COMENTION = "coMention"
+__all__ = ["COMENTION", "COMENTION_WEIGHT", "ENTITY_TYPES", "Explorer", "entity_graph", "focus", "local_name",
+           "normalise", "pagerank", "relation_predicates", "top_nodes"]
+
 # Co-mentions are weak evidence of a link; they count for less than an extracted relation in centrality and paths.
 COMENTION_WEIGHT = 0.3
-
-_PREFIXES = f"""PREFIX kg: <{KG}>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-"""
-
-# Single triple patterns only, joined in Python: on a 50,000-entity store, Oxigraph answers a two-pattern join with
-# aggregates (label + type + document count) in ~10 s and the three-pattern rdf:Statement join in ~30 s, while each
-# single pattern below takes one index scan (benchmarks/explore_bench.py).
-TYPES_QUERY = _PREFIXES + f"""
-SELECT ?e ?type WHERE {{ VALUES ?type {{ {' '.join('kg:' + t for t in ENTITY_TYPES)} }} ?e a ?type }}
-"""
-
-LABELS_QUERY = _PREFIXES + "SELECT ?e ?l WHERE { ?e rdfs:label ?l }"
-
-ALIASES_QUERY = _PREFIXES + "SELECT ?e ?alt WHERE { ?e skos:altLabel ?alt }"
-
-# Relations are read from the plain triples the pipeline writes beside each rdf:Statement, one row per document
-# (named graph) asserting them, so an edge's count is the number of documents that support it.
-EDGES_QUERY = _PREFIXES + """
-SELECT ?g ?s ?p ?o WHERE {{ VALUES ?p {{ {predicates} }} GRAPH ?g {{ ?s ?p ?o }} }}
-"""
-
-
-def relation_predicates() -> list[str]:
-    """The properties whose object is an entity: the ones the rdf stage writes (see kg.rdf.convert)."""
-    from kg.rdf.convert import OBJECT_PROPERTIES
-
-    return sorted(str(p) for p in OBJECT_PROPERTIES.values())
-
-
-def local_name(iri: str) -> str:
-    """The part of an IRI after ``#`` (or the last ``/``): how predicates and types are shown."""
-    return iri.rsplit("#", 1)[-1] if "#" in iri else iri.rsplit("/", 1)[-1]
 
 
 def normalise(text: str) -> str:
@@ -64,128 +45,189 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().strip()
 
 
-def entity_graph(store: GraphStore) -> nx.MultiGraph:
-    """Read every entity and every relation between entities; co-mentions of one pair merge into one edge."""
-    graph = nx.MultiGraph()
-    for row in store.query(TYPES_QUERY).rows:
-        iri = str(row["e"])
-        if iri not in graph:  # an entity typed twice keeps its first type
-            graph.add_node(iri, label="", type=local_name(str(row["type"])), aliases=[])
-    nodes = graph.nodes
-    for row in store.query(LABELS_QUERY).rows:
-        iri = str(row["e"])
-        if iri in nodes and not nodes[iri]["label"]:
-            nodes[iri]["label"] = str(row["l"])
-    for iri, data in nodes.items():
-        data["label"] = data["label"] or local_name(iri)
-    for row in store.query(ALIASES_QUERY).rows:
-        iri = str(row["e"])
-        if iri in nodes:
-            alias = str(row["alt"])
-            if alias not in nodes[iri]["aliases"]:
-                nodes[iri]["aliases"].append(alias)
-    predicates = " ".join(f"<{p}>" for p in relation_predicates())
-    support: dict[tuple[str, str, str], int] = {}
-    for row in store.query(EDGES_QUERY.format(predicates=predicates)).rows:
-        s, o = str(row["s"]), str(row["o"])
-        if s == o or s not in nodes or o not in nodes:
-            continue
-        predicate = local_name(str(row["p"]))
-        key = (predicate, *sorted((s, o))) if predicate == COMENTION else (predicate, s, o)
-        support[key] = support.get(key, 0) + 1
-    for (predicate, s, o), count in sorted(support.items()):
-        if predicate == COMENTION:
-            graph.add_edge(s, o, key=COMENTION, predicate=COMENTION, count=count, kind="comention",
-                           source=s, target=o)
-        else:
-            graph.add_edge(s, o, key=f"{predicate}:{s}>{o}", predicate=predicate, count=count, kind="relation",
-                           source=s, target=o)
-    return graph
+def pagerank_arrays(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray, *, damping: float = 0.85,
+                    iterations: int = 100, tol: float = 1e-9) -> np.ndarray:
+    """Weighted PageRank of an undirected graph given as edge arrays, by power iteration in numpy.
+
+    networkx's own ``pagerank`` needs scipy, which we do not depend on; this is the same computation (dangling mass
+    spread uniformly) in a few vector operations: ~0.1 s for 50,000 entities and 150,000 edges.
+    """
+    if n == 0:
+        return np.zeros(0)
+    a = np.concatenate([src, dst]).astype(np.int64)
+    b = np.concatenate([dst, src]).astype(np.int64)
+    w = np.concatenate([weight, weight]).astype(float)
+    out = np.bincount(a, weights=w, minlength=n) if len(a) else np.zeros(n)
+    share = np.divide(w, out[a], out=np.zeros_like(w), where=out[a] > 0) if len(a) else w
+    dangling = out == 0
+    rank = np.full(n, 1.0 / n)
+    for _ in range(iterations):
+        spread = np.bincount(b, weights=rank[a] * share, minlength=n) if len(a) else np.zeros(n)
+        new = damping * (spread + rank[dangling].sum() / n) + (1 - damping) / n
+        if np.abs(new - rank).sum() < n * tol:
+            return new
+        rank = new
+    return rank
 
 
 def pagerank(graph: nx.MultiGraph, *, damping: float = 0.85, iterations: int = 100,
              tol: float = 1e-9) -> dict[str, float]:
-    """Weighted PageRank by power iteration in numpy.
-
-    networkx's own ``pagerank`` needs scipy, which we do not depend on; this is the same computation (dangling mass
-    spread uniformly) in a few vector operations, fast enough for a 50,000-entity graph on every reload.
-    """
+    """Weighted PageRank of a networkx entity graph (co-mentions weighted :data:`COMENTION_WEIGHT`)."""
     nodes = list(graph.nodes)
-    n = len(nodes)
-    if n == 0:
-        return {}
     index = {node: i for i, node in enumerate(nodes)}
     src, dst, weight = [], [], []
     for s, o, data in graph.edges(data=True):
-        w = COMENTION_WEIGHT if data["kind"] == "comention" else 1.0
-        i, j = index[s], index[o]
-        src += (i, j)
-        dst += (j, i)
-        weight += (w, w)
-    src_a, dst_a, w_a = np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64), np.array(weight)
-    out = np.bincount(src_a, weights=w_a, minlength=n) if len(src) else np.zeros(n)
-    share = np.divide(w_a, out[src_a], out=np.zeros_like(w_a), where=out[src_a] > 0) if len(src) else w_a
-    dangling = out == 0
-    rank = np.full(n, 1.0 / n)
-    for _ in range(iterations):
-        spread = np.bincount(dst_a, weights=rank[src_a] * share, minlength=n) if len(src) else np.zeros(n)
-        new = damping * (spread + rank[dangling].sum() / n) + (1 - damping) / n
-        if np.abs(new - rank).sum() < n * tol:
-            rank = new
-            break
-        rank = new
+        src.append(index[s])
+        dst.append(index[o])
+        weight.append(COMENTION_WEIGHT if data["kind"] == "comention" else 1.0)
+    rank = pagerank_arrays(len(nodes), np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64),
+                           np.asarray(weight, dtype=float), damping=damping, iterations=iterations, tol=tol)
     return {node: float(rank[i]) for i, node in enumerate(nodes)}
 
 
-def _simple(graph: nx.MultiGraph, nodes: Iterable[str] | None = None, *, comention: bool = True) -> nx.Graph:
-    """Collapse parallel edges into one weighted edge (what path finding and community detection need)."""
-    simple = nx.Graph()
-    view = graph if nodes is None else graph.subgraph(nodes)
-    simple.add_nodes_from(view.nodes)
-    for s, o, data in view.edges(data=True):
-        if data["kind"] == "comention" and not comention:
-            continue
-        w = COMENTION_WEIGHT if data["kind"] == "comention" else 1.0
-        prev = simple.get_edge_data(s, o, {}).get("weight", 0.0)
-        simple.add_edge(s, o, weight=prev + w)
-    return simple
+def table_of_graph(graph: nx.MultiGraph) -> EntityTable:
+    """The compact table of a networkx entity graph (as :func:`entity_graph` builds, or made by hand)."""
+    by_type: dict[str, list[str]] = {}
+    for node, data in graph.nodes(data=True):
+        by_type.setdefault(data.get("type", ""), []).append(str(node))
+    order = [t for t in ENTITY_TYPES if t in by_type] + sorted(t for t in by_type if t not in ENTITY_TYPES)
+    labels = [(str(n), d["label"]) for n, d in graph.nodes(data=True) if d.get("label")]
+    aliases = [(str(n), a) for n, d in graph.nodes(data=True) for a in d.get("aliases", ())]
+    edges: dict[str, list[tuple[str, str]]] = {}
+    for s, o, data in graph.edges(data=True):
+        source, target = data.get("source", s), data.get("target", o)
+        edges.setdefault(data["predicate"], []).extend([(str(source), str(target))] * int(data.get("count", 1)))
+    return assemble([(t, by_type[t]) for t in order], labels, aliases, sorted(edges.items()))
 
 
-@dataclass
 class Explorer:
-    """The entity graph with what every request needs precomputed: centrality and a search index.
+    """The entity graph with what every request needs: centrality, a search index, neighbour lists.
 
-    Built once per store version and shared by the requests of the explorer, so that a request touches only the
-    part of the graph it returns.
+    Built once per store version and shared by the requests of the explorer (read-only after construction; the
+    lazily built parts are guarded by a lock), so that a request touches only the part of the graph it returns.
     """
 
-    graph: nx.MultiGraph
-    rank: dict[str, float] = field(default_factory=dict)
-    _names: list[tuple[str, str, bool]] = field(default_factory=list)  # (normalised name, iri, is the label)
-    _adjacency: dict[bool, dict[str, list[str]]] = field(default_factory=dict)
-    _order: list[str] | None = None
+    def __init__(self, table: EntityTable, rank: np.ndarray | None = None) -> None:
+        self.table = table
+        n = len(table)
+        self.index = {iri: i for i, iri in enumerate(table.iris)}
+        # The attribute dicts views read, shaped like networkx's ``graph.nodes[iri]``.
+        self.nodes: dict[str, dict[str, Any]] = {
+            iri: {"label": label, "type": kind, "aliases": aliases}
+            for iri, label, kind, aliases in zip(table.iris, table.labels, table.types, table.aliases, strict=True)}
+        co = table.comention_code
+        self._is_co = table.pred == co if co >= 0 else np.zeros(len(table.pred), dtype=bool)
+        weight = np.where(self._is_co, COMENTION_WEIGHT, 1.0)
+        self.rank_array = pagerank_arrays(n, table.src, table.dst, weight) if rank is None else rank
+        if len(self.rank_array) != n:
+            raise ValueError("one rank per entity expected")
+        self.rank: dict[str, float] = dict(zip(table.iris, self.rank_array.tolist(), strict=True))
+        self.max_rank = float(self.rank_array.max()) if n else 1.0
+        # Best first, ties by IRI (ids are in IRI order): the order of every "top N" view.
+        self._order = np.lexsort((np.arange(n), -self.rank_array)) if n else np.zeros(0, dtype=np.int64)
+        self._degree = (np.bincount(table.src, minlength=n) + np.bincount(table.dst, minlength=n)) if n else \
+            np.zeros(0, dtype=np.int64)
+        self._lock = threading.RLock()
+        self._names: list[tuple[str, int, bool]] | None = None
+        self._neighbours: dict[bool, list[list[int]]] = {}
+        self._graph: nx.MultiGraph | None = None
 
+    # -- construction --------------------------------------------------------------------------------------------
     @classmethod
     def from_store(cls, store: GraphStore) -> Explorer:
-        return cls.from_graph(entity_graph(store))
+        return cls(read_table(store))
+
+    @classmethod
+    def from_table(cls, table: EntityTable, rank: np.ndarray | None = None) -> Explorer:
+        return cls(table, rank)
 
     @classmethod
     def from_graph(cls, graph: nx.MultiGraph) -> Explorer:
-        explorer = cls(graph=graph, rank=pagerank(graph))
-        for node, data in graph.nodes(data=True):
-            explorer._names.append((normalise(data["label"]), node, True))
-            explorer._names.extend((normalise(a), node, False) for a in data.get("aliases", ()))
-        explorer.adjacency(True)  # built here, while the cache warms, rather than on a user's first expand
-        explorer.adjacency(False)
+        explorer = cls(table_of_graph(graph))
+        explorer._graph = graph
         return explorer
 
+    def prepare(self) -> Explorer:
+        """Build the lazy parts now (search index, neighbour lists): what a warm-up does once the first view is
+        answerable, so that a user's first search or expand does not pay for them."""
+        self._name_index()
+        self.neighbours(True)
+        self.neighbours(False)
+        return self
+
+    # -- the graph as networkx -----------------------------------------------------------------------------------
+    @property
+    def graph(self) -> nx.MultiGraph:
+        """The entity graph as a networkx MultiGraph (built on first use: ~2 s at 50,000 entities)."""
+        with self._lock:
+            if self._graph is None:
+                self._graph = self._to_networkx()
+            return self._graph
+
+    def _to_networkx(self) -> nx.MultiGraph:
+        t = self.table
+        graph = nx.MultiGraph()
+        graph.add_nodes_from((iri, dict(data)) for iri, data in self.nodes.items())
+        graph.add_edges_from(self._edge_tuples(np.arange(len(t.src))))
+        return graph
+
+    def _edge_tuples(self, positions: Iterable[int]) -> list[tuple[str, str, str, dict[str, Any]]]:
+        t = self.table
+        out = []
+        for k in positions:
+            s, o = t.iris[t.src[k]], t.iris[t.dst[k]]
+            predicate = t.predicates[t.pred[k]]
+            if predicate == COMENTION:
+                out.append((s, o, COMENTION, {"predicate": COMENTION, "count": int(t.count[k]), "kind": "comention",
+                                              "source": s, "target": o}))
+            else:
+                out.append((s, o, f"{predicate}:{s}>{o}", {"predicate": predicate, "count": int(t.count[k]),
+                                                           "kind": "relation", "source": s, "target": o}))
+        return out
+
     # -- lookups -------------------------------------------------------------------------------------------------
+    def __contains__(self, iri: object) -> bool:
+        return iri in self.index
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def number_of_nodes(self) -> int:
+        return len(self.table)
+
+    def number_of_edges(self) -> int:
+        return len(self.table.src)
+
+    def degree(self, iri: str) -> int:
+        """Edges at ``iri``, relations and co-mentions (as networkx counts a MultiGraph's degree)."""
+        return int(self._degree[self.index[iri]])
+
+    def type_counts(self) -> dict[str, int]:
+        return dict(Counter(self.table.types))
+
+    def comentions(self, iri: str) -> list[tuple[str, int]]:
+        """The entities co-mentioned with ``iri`` and in how many documents."""
+        i = self.index[iri]
+        t = self.table
+        hits = np.nonzero(self._is_co & ((t.src == i) | (t.dst == i)))[0]
+        return [(t.iris[t.dst[k] if t.src[k] == i else t.src[k]], int(t.count[k])) for k in hits]
+
     def resolve(self, key: str) -> str | None:
         """An entity IRI from an IRI or an exact label/alias (best ranked when several share it)."""
-        if key in self.graph:
+        if key in self.index:
             return key
         hits = self.search(key, limit=1, exact=True)
         return hits[0] if hits else None
+
+    def _name_index(self) -> list[tuple[str, int, bool]]:
+        with self._lock:
+            if self._names is None:
+                names = []
+                for i, (label, aliases) in enumerate(zip(self.table.labels, self.table.aliases, strict=True)):
+                    names.append((normalise(label), i, True))
+                    names.extend((normalise(a), i, False) for a in aliases)
+                self._names = names
+            return self._names
 
     def search(self, query: str, *, limit: int = 20, exact: bool = False) -> list[str]:
         """Entities whose label or alias equals, starts with or contains ``query``, in that order of preference.
@@ -195,8 +237,9 @@ class Explorer:
         q = normalise(query)
         if not q:
             return []
-        best: dict[str, tuple] = {}
-        for name, iri, is_label in self._names:
+        rank = self.rank_array
+        best: dict[int, tuple] = {}
+        for name, i, is_label in self._name_index():
             if name == q:
                 kind = 0
             elif exact:
@@ -207,38 +250,43 @@ class Explorer:
                 kind = 2
             else:
                 continue
-            key = (kind, 0 if is_label else 1, len(name), -self.rank.get(iri, 0.0), iri)
-            if iri not in best or key < best[iri]:
-                best[iri] = key
-        return sorted(best, key=best.__getitem__)[:limit]
+            key = (kind, 0 if is_label else 1, len(name), -rank[i], i)
+            if i not in best or key < best[i]:
+                best[i] = key
+        return [self.table.iris[i] for i in sorted(best, key=best.__getitem__)[:limit]]
+
+    def neighbours(self, comention: bool) -> list[list[int]]:
+        """Neighbour ids of every entity, sorted, with or without co-mention links; built once, then shared."""
+        with self._lock:
+            cached = self._neighbours.get(comention)
+            if cached is None:
+                t, n = self.table, len(self.table)
+                keep = slice(None) if comention else ~self._is_co
+                a = np.concatenate([t.src[keep], t.dst[keep]])
+                b = np.concatenate([t.dst[keep], t.src[keep]])
+                pairs = np.unique(a * max(n, 1) + b)  # sorted by (node, neighbour), parallel edges merged
+                starts = np.searchsorted(pairs // max(n, 1), np.arange(n + 1))
+                flat = (pairs % max(n, 1)).tolist()
+                bounds = starts.tolist()
+                cached = self._neighbours[comention] = [flat[bounds[i]:bounds[i + 1]] for i in range(n)]
+            return cached
 
     def adjacency(self, comention: bool) -> dict[str, list[str]]:
-        """Neighbours of every entity as sorted lists, with or without co-mention links; built once, then shared.
-
-        Plain dicts rather than a networkx filtered view: a BFS over a filtered view of 150,000 edges took ~2 s.
-        """
-        cached = self._adjacency.get(comention)
-        if cached is None:
-            sets: dict[str, set[str]] = {n: set() for n in self.graph}
-            for s, o, data in self.graph.edges(data=True):
-                if comention or data["kind"] != "comention":
-                    sets[s].add(o)
-                    sets[o].add(s)
-            cached = self._adjacency[comention] = {n: sorted(v) for n, v in sets.items()}
-        return cached
+        """Neighbours by IRI (for callers outside; the explorer itself walks integer ids)."""
+        iris = self.table.iris
+        return {iris[i]: [iris[j] for j in nbrs] for i, nbrs in enumerate(self.neighbours(comention))}
 
     # -- views ---------------------------------------------------------------------------------------------------
     def top(self, limit: int, *, types: set[str] | None = None) -> list[str]:
         """The ``limit`` most central entities (of the given types), best first."""
-        if self._order is None:  # sorted once: sorting 50,000 entities on every request cost ~50 ms
-            self._order = sorted(self.graph.nodes, key=lambda n: (-self.rank.get(n, 0.0), n))
+        iris = self.table.iris
         if not types:
-            return self._order[:limit]
-        nodes = self.graph.nodes
+            return [iris[i] for i in self._order[:limit].tolist()]
+        kinds = self.table.types
         out = []
-        for n in self._order:
-            if nodes[n]["type"] in types:
-                out.append(n)
+        for i in self._order.tolist():
+            if kinds[i] in types:
+                out.append(iris[i])
                 if len(out) >= limit:
                     break
         return out
@@ -249,23 +297,24 @@ class Explorer:
 
         The BFS stops expanding once it has seen ten times the limit, so a hub in a huge graph costs a bounded amount.
         """
-        adjacency = self.adjacency(comention)
-        distance: dict[str, int] = {}
-        frontier = [c for c in centres if c in self.graph]
+        nbrs = self.neighbours(comention)
+        distance: dict[int, int] = {}
+        frontier = [self.index[c] for c in centres if c in self.index]
         for c in frontier:
             distance[c] = 0
         for depth in range(1, hops + 1):
             nxt = []
             for node in frontier:
-                for other in adjacency[node]:
+                for other in nbrs[node]:
                     if other not in distance:
                         distance[other] = depth
                         nxt.append(other)
             frontier = nxt
             if len(distance) > 10 * limit:
                 break
-        order = sorted(distance, key=lambda n: (distance[n], -self.rank.get(n, 0.0), n))
-        return order[:limit], len(distance)
+        rank = self.rank_array
+        order = sorted(distance, key=lambda i: (distance[i], -rank[i], i))
+        return [self.table.iris[i] for i in order[:limit]], len(distance)
 
     def paths(self, source: str, target: str, *, limit: int = 3, comention: bool = False) -> list[list[str]]:
         """Up to ``limit`` shortest paths (fewest hops); relations only unless co-mentions are allowed.
@@ -274,57 +323,79 @@ class Explorer:
         together" is still an answer worth showing (each of its edges carries its sentence).  The search is a
         breadth-first search that stops at the target's depth, so near pairs in a huge graph stay cheap.
         """
-        if source not in self.graph or target not in self.graph:
+        if source not in self.index or target not in self.index:
             return []
         if source == target:
             return [[source]]
+        s, t = self.index[source], self.index[target]
+        iris = self.table.iris
         for allow in ([comention] if comention else [False, True]):
-            adjacency = self.adjacency(allow)
-            parents: dict[str, list[str]] = {source: []}
-            frontier = [source]
-            while frontier and target not in parents:
-                level: dict[str, list[str]] = {}
+            nbrs = self.neighbours(allow)
+            parents: dict[int, list[int]] = {s: []}
+            frontier = [s]
+            while frontier and t not in parents:
+                level: dict[int, list[int]] = {}
                 for node in frontier:
-                    for other in adjacency[node]:
+                    for other in nbrs[node]:
                         if other not in parents:
                             level.setdefault(other, []).append(node)
                 parents.update(level)
                 frontier = sorted(level)
-            if target not in parents:
+            if t not in parents:
                 continue
             found: list[list[str]] = []
-            stack = [[target]]
+            stack = [[t]]
             while stack and len(found) < limit:
                 partial = stack.pop()
                 head = partial[-1]
-                if head == source:
-                    found.append(partial[::-1])
+                if head == s:
+                    found.append([iris[i] for i in reversed(partial)])
                     continue
                 stack.extend([*partial, p] for p in sorted(parents[head], reverse=True))
             return found
         return []
+
+    def _among(self, nodes: Iterable[str]) -> np.ndarray:
+        """Positions of the edges with both ends in ``nodes`` (a vectorised mask over all edges)."""
+        mask = np.zeros(len(self.table), dtype=bool)
+        ids = [self.index[n] for n in nodes if n in self.index]
+        if ids:
+            mask[ids] = True
+        t = self.table
+        return np.nonzero(mask[t.src] & mask[t.dst])[0] if len(t.src) else np.zeros(0, dtype=np.int64)
 
     def communities(self, nodes: Iterable[str], *, seed: int = 7) -> list[list[str]]:
         """Louvain communities of the given entities (largest first), each ranked by PageRank, best first.
 
         Run on what the user is looking at, not on the whole store: Louvain on 50,000 nodes takes tens of seconds.
         """
-        simple = _simple(self.graph, [n for n in nodes if n in self.graph])
-        if simple.number_of_nodes() == 0:
+        keep = sorted({self.index[n] for n in nodes if n in self.index})
+        if not keep:
             return []
+        t, iris = self.table, self.table.iris
+        simple = nx.Graph()
+        simple.add_nodes_from(iris[i] for i in keep)
+        for k in self._among(iris[i] for i in keep).tolist():
+            s, o = iris[t.src[k]], iris[t.dst[k]]
+            w = COMENTION_WEIGHT if self._is_co[k] else 1.0
+            prev = simple.get_edge_data(s, o, {}).get("weight", 0.0)
+            simple.add_edge(s, o, weight=prev + w)
         found = nx.community.louvain_communities(simple, weight="weight", seed=seed)
         ranked = [sorted(c, key=lambda n: (-self.rank.get(n, 0.0), n)) for c in found]
         return sorted(ranked, key=lambda c: (-len(c), c[0]))
 
     def edges_among(self, nodes: Iterable[str], *, comention: bool = True) -> list[tuple[str, str, str, dict]]:
         """Every edge with both ends in ``nodes``: (source, target, key, data)."""
-        keep = set(nodes)
-        out = []
-        for _, _, key, data in self.graph.subgraph(keep).edges(keys=True, data=True):
-            if data["kind"] == "comention" and not comention:
-                continue
-            out.append((data["source"], data["target"], key, data))
-        return out
+        positions = self._among(nodes)
+        if not comention:
+            positions = positions[~self._is_co[positions]]
+        return self._edge_tuples(positions.tolist())
+
+
+def entity_graph(store: GraphStore) -> nx.MultiGraph:
+    """Every entity and every relation between entities as a networkx MultiGraph; the co-mentions of one pair
+    merge into one edge, and an edge's ``count`` is the number of documents asserting it."""
+    return Explorer(read_table(store)).graph
 
 
 # -- the functions the CLI and older callers use -------------------------------------------------------------------

@@ -44,10 +44,10 @@ def vis_assets() -> tuple[str, str]:
 
 def vis_nodes(explorer: Explorer, ids: Iterable[str]) -> list[dict[str, Any]]:
     """Node records: style by type, size by PageRank relative to the most central entity of the whole graph."""
-    top = max(explorer.rank.values(), default=1.0) or 1.0
+    top = explorer.max_rank or 1.0
     out = []
     for iri in ids:
-        data = explorer.graph.nodes[iri]
+        data = explorer.nodes[iri]
         style = TYPE_STYLE.get(data["type"], OTHER_STYLE)
         rank = explorer.rank.get(iri, 0.0)
         out.append({"id": iri, "label": data["label"], "type": data["type"], "aliases": list(data["aliases"]),
@@ -73,7 +73,7 @@ def vis_edges(explorer: Explorer, ids: Iterable[str], *, comention: bool = True)
 def view(explorer: Explorer, ids: list[str], *, comention: bool = True, total: int | None = None,
          notice: str = "") -> dict[str, Any]:
     """The JSON a view of the explorer draws: nodes, edges, and how many entities there were to choose from."""
-    total = explorer.graph.number_of_nodes() if total is None else total
+    total = explorer.number_of_nodes() if total is None else total
     if not notice and total > len(ids):
         notice = f"showing the {len(ids)} most central of {total} entities"
     return {"nodes": vis_nodes(explorer, ids), "edges": vis_edges(explorer, ids, comention=comention),
@@ -120,7 +120,7 @@ def embedded_config(explorer: Explorer, ids: list[str], *, facts: dict[str, Any]
         for iri in members:
             membership[iri] = index
         communities.append({"id": index, "size": len(members), "members": [
-            {"id": m, "label": explorer.graph.nodes[m]["label"]} for m in members[:5]]})
+            {"id": m, "label": explorer.nodes[m]["label"]} for m in members[:5]]})
     return {"mode": "embedded", "view": data, "facts": facts or {}, "focus": focus, "max": max(len(ids), 1), "hops": 2,
             "communities": {"communities": communities, "membership": membership},
             "colours": COMMUNITY_COLOURS, "legend": legend()}
@@ -150,9 +150,9 @@ def static_explorer(store: GraphStore, *, focus: str = "", hops: int = 2, max_no
         ids, total = explorer.neighbourhood([centre], hops, max_nodes)
         notice = f"showing {len(ids)} of {total} entities within {hops} hops" if total > len(ids) else ""
     else:
-        ids, total = explorer.top(max_nodes), explorer.graph.number_of_nodes()
+        ids, total = explorer.top(max_nodes), explorer.number_of_nodes()
         notice = ""
-    facts = {iri: entity_facts(store, explorer.graph, iri) for iri in ids}
+    facts = {iri: entity_facts(store, explorer, iri) for iri in ids}
     config = embedded_config(explorer, ids, facts=facts, notice=notice, total=total, focus=centre)
     config["hops"] = hops
     links = len(config["view"]["edges"])

@@ -340,6 +340,23 @@
     return Number.isFinite(v) && v > 0 ? Math.min(v, 2000) : config.max || 150;
   }
 
+  // The first visitor after a server start may arrive while the server is still reading a big store: say so, with
+  // what it is doing and for how long, instead of leaving a blank page behind a request that does not answer yet.
+  // The status request is held by the server until the graph is ready (or a second has passed), so the first view
+  // is asked for as soon as it can be answered.
+  async function waitForGraph() {
+    if (!config.api || !config.api.status) return;
+    const began = Date.now();
+    for (;;) {
+      const status = await backend.request("status", { wait: 1 });
+      if (status.ready || status.error) break;  // on an error the next request retries the build and says why
+      document.body.dataset.state = "loading";
+      const seconds = Math.round((Date.now() - began) / 1000);
+      showNotice(`正在读取图… loading the graph: ${status.phase} (${seconds} s)`);
+    }
+    document.body.dataset.state = "ready";
+  }
+
   async function loadTop() {
     replace(await backend.top(maxNodes()));
   }
@@ -684,12 +701,12 @@
   $("max-nodes").value = config.max || 150;
   showNotice("正在读取图… loading the graph (a big store takes a while the first time)");
   if (config.hops) $("hops").value = String(config.hops);
-  const start = !config.focus ? loadTop()
+  const start = waitForGraph().then(() => !config.focus ? loadTop()
     : backend.nodes && backend.nodes.has(config.focus) ? focusEntity(config.focus)
     : backend.search(config.focus).then((data) => {
       if (data.results.length) return focusEntity(data.results[0].id);
       showNotice(`没有找到 no entity matches ${config.focus}`);
       return loadTop();
-    });
+    }));
   start.then(() => { document.body.dataset.loaded = "1"; }).catch(fail);
 })();
