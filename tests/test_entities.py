@@ -146,3 +146,26 @@ def test_dictionary_words_jieba_tags_as_names_are_not_people(extractor: Extracto
     assert found.get("张维迎") == "Person" and found.get("许嘉璐") == "Person", found
     for word in ("许可证", "严重者"):
         assert word not in found, found
+
+
+# Sentences from the SogouCS GBK dump (raw-news-sogou/news_tensite_xml.smarty.dat), as the reader decodes them.
+def test_surname_before_ordinary_words_is_not_a_person(extractor: Extractor) -> None:
+    found = labels(extractor, "庞飒说，目前，价值股和成长股基本上均衡配置。庞认为，当前社会是一个快餐式的文化。")
+    assert found.get("庞飒") == "Person" and "庞认为" not in found, found
+    found = labels(extractor, "英国《太阳报》报道说，古迪拒绝在婚礼上戴面纱，她希望来宾看到她的秃头。")
+    assert "戴面纱" not in found, found
+    found = labels(extractor, "核心的人物就是范佩西和亨特拉尔这两名主力前锋的竞争者。")
+    assert "和亨特" not in found and "和亨特拉尔" not in found, found
+
+
+def test_mis_decoded_stretches_give_no_names(extractor: Extractor) -> None:
+    text = "共同治理食品安全问题。?Ｆ殉こ乔康鳎?我们深信，在党中央、国务院的坚强领导下，问题会解决。"
+    found = labels(extractor, text)
+    assert not any("鳎" in label or "殉" in label for label in found), found
+    assert found.get("国务院") == "Agency", found
+
+
+def test_agency_name_jieba_cut_inside_a_word(extractor: Extractor) -> None:
+    found = labels(extractor, "重庆上邦高尔夫球场的开发商——重庆腾翔实业有限公司（以下简称腾翔实业）付出了代价。")
+    assert found.get("重庆腾翔实业有限公司") == "Agency", found
+    assert "业有限公司" not in found

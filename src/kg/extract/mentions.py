@@ -56,6 +56,50 @@ _PROPER = {"ns", "nr", "nrt", "nrfg", "nz", "nt", "eng", "j"}
 _INNER_HEADS = {w for t in ("Project", "Event") for w in SUFFIXES_BY_TYPE[t] if len(w) >= 2}
 
 
+# Characters rarer than this in jieba's dictionary (summed word frequencies) are rare in real text.
+_RARE_CHAR = 600
+
+
+@functools.cache
+def _char_frequency() -> dict[str, int]:
+    """How often each character occurs in jieba's dictionary, weighted by word frequency (built once, ~0.5 s)."""
+    counts: dict[str, int] = {}
+    for word, freq in jieba.dt.FREQ.items():
+        if freq:
+            for ch in word:
+                counts[ch] = counts.get(ch, 0) + freq
+    return counts
+
+
+@functools.lru_cache(maxsize=256)
+def garbled(text: str) -> bool:
+    """Whether a sentence is mis-decoded bytes rather than Chinese (the SogouCS GBK dump has stretches such as
+    ``?Ｆ殉こ乔康鳎?`` where a lost byte shifted every character pair).
+
+    Real sentences are made of common characters; a mis-decoded stretch is dense in rare ones.  Names read off such
+    text are junk (乔康鳎, 安淮嬖), so no recogniser looks at it.
+    """
+    if not jieba.dt.initialized:
+        jieba.initialize()
+    freq = _char_frequency()
+    cjk = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    rare = sum(1 for ch in cjk if freq.get(ch, 0) < _RARE_CHAR)
+    if rare >= 2 and rare >= 0.2 * len(cjk):
+        return True
+    # a short stretch cut off by the '?' a lost byte leaves, with a rare character in it
+    return rare >= 1 and len(cjk) <= 12 and text.rstrip().endswith("?")
+
+
+def _skip_garbled(recogniser: Recogniser) -> Recogniser:
+    """Wrap *recogniser* so that it proposes nothing in a :func:`garbled` sentence."""
+
+    @functools.wraps(recogniser)
+    def wrapped(text: str, tokens: list[Token]) -> Iterable[Mention]:
+        return () if garbled(text) else recogniser(text, tokens)
+
+    return wrapped
+
+
 def _build_suffix_index() -> tuple[dict[str, str], tuple[int, ...]]:
     index: dict[str, str] = {}
     for type_name, suffixes in SUFFIXES_BY_TYPE.items():
@@ -108,6 +152,13 @@ def _may_extend(prev: Token, following: Token | None, type_name: str) -> bool:
     return bool(CJK.search(word)) or prev.pos == "eng"
 
 
+def _cut_inside_word(prev: Token, following: Token | None, start: int, end: int) -> bool:
+    """Whether jieba cut a word in two at the name's left edge: a one-character first part whose left neighbour's
+    last character makes a dictionary word with it (腾|翔实|业有限公司: 实业), so the name goes on to the left."""
+    return (following is not None and following.start == start and start < end and len(following.word) == 1
+            and CJK.match(prev.word[-1]) is not None and _dictionary_frequency(prev.word[-1] + following.word) >= 100)
+
+
 def extend_left(tokens: list[Token], last: int, end: int, type_name: str) -> int:
     """Start offset of the longest name ending at ``end`` whose left part ends with ``tokens[last]``."""
     start = tokens[last + 1].start if last + 1 < len(tokens) else end
@@ -116,7 +167,9 @@ def extend_left(tokens: list[Token], last: int, end: int, type_name: str) -> int
     while j >= 0 and count < MAX_NAME_TOKENS:
         prev = tokens[j]
         following = tokens[j + 1] if j + 1 < len(tokens) else None
-        if end - prev.start > MAX_NAME_CHARS or not _may_extend(prev, following, type_name):
+        if end - prev.start > MAX_NAME_CHARS:
+            break
+        if not _may_extend(prev, following, type_name) and not _cut_inside_word(prev, following, start, end):
             break
         start = prev.start
         count += 1
@@ -159,6 +212,7 @@ def _looks_named(tokens: list[Token], first: int, last: int, type_name: str) -> 
     return type_name == "Event" and len(span) >= 4 and chars >= 7
 
 
+@_skip_garbled
 def suffix_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
     """Compound names closed by a head word: extend left from the head over tokens that can stand in a name."""
     for i, tok in enumerate(tokens):
@@ -182,14 +236,35 @@ def _dictionary_frequency(word: str) -> int:
     return int(jieba.dt.FREQ.get(word) or 0)
 
 
+# jieba tags of ordinary words that a surname character such as 戴 (wear), 和 (and) or 向 (towards) also is.
+_FUNCTION_TAGS = frozenset({"v", "p", "c"})
+# Tags of a dictionary word that, after such a character, makes a phrase rather than a name (戴|面纱).
+_PHRASE_TAGS = frozenset({"n", "v", "vn", "a", "d"})
+
+
+def _reads_as_phrase(name: str, given: str) -> bool:
+    """Whether surname + given name reads as ordinary words: a surname followed by a speech verb (庞|认为 after
+    庞飒 was named), or a verb/preposition/conjunction that doubles as a surname followed by a transliterated
+    foreign name (和|亨特拉尔) or a common word (戴|面纱).  Word classes from jieba's dictionary, not a name list."""
+    if given in _SPEECH_VERBS:
+        return True
+    if jieba.posseg.dt.word_tag_tab.get(name[0]) not in _FUNCTION_TAGS:
+        return False
+    tag = jieba.posseg.dt.word_tag_tab.get(given)
+    return tag == "nrt" or (len(given) == 2 and tag in _PHRASE_TAGS and _dictionary_frequency(given) >= 100)
+
+
 def person_shaped(name: str) -> bool:
     """Whether a candidate looks like a Chinese personal name: two or three characters after a surname (four only
     with a double surname), not a form of address, not a word jieba's dictionary files under another tag
-    (安全感, 探照灯), and not ending in an institution's head word."""
+    (安全感, 探照灯), not ordinary words after a surname character (see :func:`_reads_as_phrase`), and not ending
+    in an institution's head word."""
     double = name[:2] in SURNAMES
     if not (name[:1] in SURNAMES or double) or not 2 <= len(name) <= (4 if double else 3):
         return False
     if name.endswith(HONORIFICS) or name in NOT_PERSON or suffix_type(name) is not None:
+        return False
+    if _reads_as_phrase(name, name[2:] if double else name[1:]):
         return False
     tag = jieba.posseg.dt.word_tag_tab.get(name)
     if tag is None:
@@ -200,6 +275,7 @@ def person_shaped(name: str) -> bool:
     return tag.startswith("nr") and not starts_with_word
 
 
+@_skip_garbled
 def jieba_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
     """Single-word names that jieba tags, filtered by what its tags get wrong.
 
@@ -224,6 +300,7 @@ def jieba_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{1,30})[”\"]")
 
 
+@_skip_garbled
 def quoted_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
     """Quoted titles: “童说炎帝”抖音大赛 (quote + head word) and “第九届…论坛” (a quoted name ending in a head word)."""
     for match in _QUOTED.finditer(text):
@@ -253,6 +330,7 @@ def quoted_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
 _BRACKETED = re.compile(r"[（(]([\u4e00-\u9fff]{1,4})[）)]")
 
 
+@_skip_garbled
 def bracket_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
     """Names with a bracketed part: 农耕文化（体验）园项目 is one Project, not 农耕文化 plus 园项目."""
     for match in _BRACKETED.finditer(text):
@@ -280,6 +358,7 @@ _ROUTE = re.compile(
 )
 
 
+@_skip_garbled
 def route_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
     """Bus and metro lines (CZ1路长株城际公交线路, 3路公交车): a Project, the numbered route its name."""
     for match in _ROUTE.finditer(text):
@@ -303,6 +382,7 @@ def _after_leader(piece: str) -> int:
     return 0
 
 
+@_skip_garbled
 def list_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
     """Items of a 、-separated list that share a head word type are names (云峰大道、洞株路、振东路 …)."""
     for clause in re.finditer(r"[^，。；：！？,;:!?\n“”（）()《》]+", text):
@@ -419,6 +499,7 @@ _BYLINE = re.compile(rf"({_ROLE})\s*[/／:：]?\s*((?:(?!{_ROLE})[\u4e00-\u9fff]
 _CREDIT = re.compile(r"[（(]((?:[\u4e00-\u9fff]{2,3}[ 　]+)*[\u4e00-\u9fff]{2,3})[）)]\s*$")
 
 
+@_skip_garbled
 def byline_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
     """Names after a byline role (记者/李逸峰 通讯员/文石金 李波) or in a closing credit (（甘敏 叶金涛）): people."""
     for match in _BYLINE.finditer(text):
@@ -439,6 +520,7 @@ def _names_in(text: str, pos: int, names: str) -> Iterable[Mention]:
         pos = idx + len(name) if idx >= 0 else pos
 
 
+@_skip_garbled
 def organ_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
     """Party and state organs named by a short word of their own (党中央, 省委, 市政府)."""
     for tok in tokens:
@@ -449,6 +531,7 @@ def organ_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
 _LOWER_UNIT = re.compile(r"([\u4e00-\u9fff]{2,4}?(?:街道|社区|乡|镇|村))")
 
 
+@_skip_garbled
 def gazetteer_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
     """Provinces, cities, counties and countries named anywhere (their word boundaries checked against jieba's),
     with the towns, streets and villages written right after them (炎陵县船形乡同睦村): the gazetteer stops at
@@ -475,6 +558,7 @@ def _crf_tagger():  # a CrfTagger, imported lazily so that rule-only use never l
     return CrfTagger.load()
 
 
+@_skip_garbled
 def crf_people(text: str, tokens: list[Token]) -> Iterable[Mention]:
     """People found by the statistical tagger (trained on CLUENER2020 and People's Daily) that the rules miss.
 
