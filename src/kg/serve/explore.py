@@ -154,7 +154,7 @@ class ExplorerCache:
             running = self._thread is not None and self._thread.is_alive()
             ready = self._explorer is not None
             building = running and (not ready or self._phase != "ready")
-            return {"ready": ready, "building": building, "phase": self._phase,
+            return {"ready": ready, "building": building, "busy": running, "phase": self._phase,
                     "seconds": round(time.monotonic() - self._started, 1) if building else
                     round(self.build_seconds, 2),
                     "entities": self._explorer.number_of_nodes() if ready else None,
