@@ -183,13 +183,3 @@ def test_a_damaged_or_foreign_cache_file_is_ignored(seed_store_copy: Path) -> No
         cache = ExplorerCache(store)
         assert cache.get().resolve("黄勇") and cache.source == "disk cache"
 
-
-def test_a_server_can_start_the_build_before_it_creates_the_app(seed_store: Path) -> None:
-    from kg.serve.explore import warm
-
-    with open_store(str(seed_store), read_only=True) as store:
-        cache = warm(store, disk=False)
-        app = create_app(store)
-        assert app.extensions["kg_explorer"] is cache  # the app found the build under way instead of starting one
-        assert app.test_client().get("/api/graph?max=5").get_json()["shown"] == 5
-        cache.wait_idle(20)

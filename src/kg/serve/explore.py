@@ -15,7 +15,6 @@ import hashlib
 import itertools
 import threading
 import time
-import weakref
 from typing import Any
 from urllib.parse import quote
 
@@ -33,6 +32,7 @@ explore = Blueprint("explore", __name__, static_folder="static/explore", static_
 
 DEFAULT_MAX, MAX_NODES, MAX_IDS = 150, 2000, 5000
 VERSION_CHECK_SECONDS = 2.0
+AFTER_READY_PAUSE = 0.5
 _VERSION_QUERY = f"SELECT ?h WHERE {{ ?d <{KG}contentHash> ?h }}"
 
 
@@ -119,7 +119,10 @@ class ExplorerCache:
                 self._cond.notify_all()
             return
         # After the first view can be answered: save for the next start, then the search index and neighbour lists
-        # (built on first use anyway, so a failure here costs time, not answers).
+        # (built on first use anyway, so a failure here costs time, not answers).  First a pause, so that the requests
+        # that waited for the graph are answered before this work takes the interpreter: json.dumps of the table is
+        # one C call that holds the GIL for a few hundred milliseconds.
+        time.sleep(AFTER_READY_PAUSE)
         with contextlib.suppress(Exception):
             if folder is not None and cached is None:
                 disk_cache.save(folder, stamp, explorer.table, explorer.rank_array)
@@ -179,39 +182,17 @@ class ExplorerCache:
             return self._explorer is not None
 
 
-_CACHES: weakref.WeakKeyDictionary[GraphStore, ExplorerCache] = weakref.WeakKeyDictionary()
-_CACHES_LOCK = threading.Lock()
-
-
-def cache_for(store: GraphStore, *, disk: bool = True) -> ExplorerCache:
-    """The one explorer cache of ``store`` (every app over the same store object shares it)."""
-    with _CACHES_LOCK:
-        cache = _CACHES.get(store)
-        if cache is None:
-            cache = _CACHES[store] = ExplorerCache(store, disk=disk)
-        return cache
-
-
-def warm(store: GraphStore, *, disk: bool = True) -> ExplorerCache:
-    """Start reading the entity graph of ``store`` in the background, now.  A server calls this right after
-    opening the store, before its other start-up work, so that the graph is ready by the time a user opens
-    /explore; the app created later over the same store finds the build under way."""
-    cache = cache_for(store, disk=disk)
-    cache.ensure_started()
-    return cache
-
-
 @explore.record_once
 def _warm(state: Any) -> None:
-    """Start building the entity graph as soon as the app exists (unless :func:`warm` already did), so the first
-    visitor of a big graph does not wait for it.  Requests arriving meanwhile wait for the build and the page shows
-    its progress; ``KG_EXPLORE_WARM = False`` in the config turns this off, and ``KG_EXPLORE_DISK_CACHE = False``
-    keeps the built graph from being saved beside the store."""
+    """Start building the entity graph as soon as the app exists (``kg serve`` creates it before it listens), so
+    the first visitor of a big graph does not wait for it.  Requests arriving meanwhile wait for the build and the
+    page shows its progress; ``KG_EXPLORE_WARM = False`` in the config turns this off, and
+    ``KG_EXPLORE_DISK_CACHE = False`` keeps the built graph from being saved beside the store."""
     app = state.app
     store = app.extensions.get("kg_store")
     if store is None:
         return
-    cache = app.extensions["kg_explorer"] = cache_for(store, disk=_disk_allowed(app.config))
+    cache = app.extensions["kg_explorer"] = ExplorerCache(store, disk=_disk_allowed(app.config))
     if app.config.get("KG_EXPLORE_WARM") is not False:
         cache.ensure_started()
 
@@ -227,7 +208,8 @@ def _store() -> GraphStore:
 def _cache() -> ExplorerCache:
     cache = current_app.extensions.get("kg_explorer")
     if cache is None or cache.store is not _store():
-        cache = current_app.extensions["kg_explorer"] = cache_for(_store(), disk=_disk_allowed(current_app.config))
+        cache = current_app.extensions["kg_explorer"] = ExplorerCache(_store(),
+                                                                      disk=_disk_allowed(current_app.config))
     return cache
 
 
