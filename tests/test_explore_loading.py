@@ -3,6 +3,8 @@ background build and its status while a user waits, rebuilds after a write, and 
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 import time
 from collections import defaultdict
@@ -173,7 +175,7 @@ def test_the_graph_is_kept_beside_the_store_until_the_store_changes(seed_store_c
 
 def test_a_damaged_or_foreign_cache_file_is_ignored(seed_store_copy: Path) -> None:
     target = seed_store_copy / disk_cache.CACHE_NAME
-    for content in (b"{not json", b'{"format": 1, "stamp": "other", "table": {}, "rank": []}', b"[]"):
+    for content in (b"{not json", b'{"format": 3, "stamp": "other", "table": {}, "rank": []}', b"[]"):
         target.write_bytes(content)
         with open_store(str(seed_store_copy), read_only=True) as store:
             cache = ExplorerCache(store)
@@ -182,4 +184,13 @@ def test_a_damaged_or_foreign_cache_file_is_ignored(seed_store_copy: Path) -> No
     with open_store(str(seed_store_copy), read_only=True) as store:  # and each time replaced by a good copy
         cache = ExplorerCache(store)
         assert cache.get().resolve("黄勇") and cache.source == "disk cache"
+    # The right stamp over a table that does not fit together (a link to an entity that is not there): ignored too.
+    data = json.loads(target.read_bytes())
+    data["table"]["dst"] = base64.b64encode(np.full(len(np.frombuffer(base64.b64decode(data["table"]["dst"]),
+                                                                      dtype="<i4")), 10**6, dtype="<i4").tobytes()
+                                            ).decode()
+    target.write_text(json.dumps(data))
+    with open_store(str(seed_store_copy), read_only=True) as store:
+        cache = ExplorerCache(store)
+        assert cache.get().resolve("黄勇") and cache.source == "store"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
+import os
 import threading
 import time
 from typing import Any
@@ -198,6 +199,10 @@ def _warm(state: Any) -> None:
 
 
 def _disk_allowed(config: Any) -> bool:
+    """Whether the built graph may be saved beside the store: not when the app config or the environment
+    (``KG_EXPLORE_DISK_CACHE=0``) says no."""
+    if os.environ.get("KG_EXPLORE_DISK_CACHE", "1").strip().lower() in ("0", "false", "no", "off"):
+        return False
     return config.get("KG_EXPLORE_DISK_CACHE", True) is not False
 
 

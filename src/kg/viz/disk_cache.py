@@ -23,7 +23,7 @@ from kg.store import GraphStore
 from kg.viz.table import EntityTable
 
 CACHE_NAME = "kg-explore-cache.json"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 3
 # RocksDB's info logs and lock file change on every open, even read-only, without any change of content.
 _VOLATILE = ("LOG", "LOCK")
 
@@ -60,7 +60,7 @@ def load(folder: Path, stamp: str) -> tuple[EntityTable, np.ndarray] | None:
         if rank.shape != (len(table),):
             return None
         return table, rank
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return None
 
 
