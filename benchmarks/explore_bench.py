@@ -5,7 +5,7 @@ Measures, on one machine in one run:
     page's first /api/graph view are both answered: the first start ever (the graph read from the store) and a
     restart (the graph read back from the copy the first start saved beside the store), then the same view warm;
   * building the entity graph in this process: the fast reader (SPARQL SELECTs serialised by the Oxigraph engine as
-    CSV, plain strings, numpy PageRank) against the generic reader every backend has (rdflib terms through
+    TSV cut into columns of plain strings, numpy PageRank) against the generic reader every backend has (rdflib terms through
     ``store.query``) plus the networkx graph, which is what the explorer built before (the baseline);
   * each JSON API call once the graph is cached (graph/top N, search, neighbourhood, entity panel, path,
     communities, Turtle export);
@@ -257,7 +257,7 @@ def build_figures(store: OxigraphStore) -> Explorer:
     fast, base = min(fast_times), min(base_times)
     print(f"\nbuilding the entity graph in this process (best of 2, load {os.getloadavg()[0]:.1f}):")
     print(f"  baseline: generic reader (rdflib terms) + networkx graph + PageRank  {base:6.2f} s")
-    print(f"  fast reader (engine CSV, plain strings) + numpy PageRank              {fast:6.2f} s  "
+    print(f"  fast reader (engine TSV, plain strings) + numpy PageRank              {fast:6.2f} s  "
           f"(×{base / fast:.1f} faster)")
     begun = time.perf_counter()
     explorer.prepare()

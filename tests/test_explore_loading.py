@@ -15,7 +15,7 @@ import pytest
 from rdflib import Literal, URIRef
 
 import kg.serve.explore as explore_module
-from kg.rdf.namespaces import KG, RDF, RDFS
+from kg.rdf.namespaces import KG, RDF, RDFS, SKOS
 from kg.serve import create_app
 from kg.serve.explore import ExplorerCache
 from kg.store import OxigraphStore, RdflibStore, open_store
@@ -194,3 +194,20 @@ def test_a_damaged_or_foreign_cache_file_is_ignored(seed_store_copy: Path) -> No
         cache = ExplorerCache(store)
         assert cache.get().resolve("黄勇") and cache.source == "store"
 
+
+
+def test_fast_reader_copes_with_commas_quotes_and_line_breaks_in_names() -> None:
+    """The fast reader splits the engine's TSV at tabs and line ends: names holding them (escaped in TSV), quotes,
+    backslashes and an IRI with a comma (which Oxigraph's CSV would leave unquoted) must come out as written."""
+    store = OxigraphStore(None)
+    odd = URIRef(f"{BASE}agency/a,b")
+    plain = URIRef(f"{BASE}person/p")
+    name = '他说"你好",\r\n再见\t\\n'
+    store.replace_graph(f"{BASE}graph/odd", [
+        (odd, RDF.type, KG.Agency), (odd, RDFS.label, Literal(name, lang="zh")),
+        (odd, SKOS.altLabel, Literal("甲\t乙", lang="zh")), (odd, SKOS.altLabel, Literal("12")),
+        (plain, RDF.type, KG.Person), (plain, RDFS.label, Literal("普通", lang="zh")), (plain, KG.memberOf, odd)])
+    fast = read_oxigraph(store.engine)
+    same_table(fast, read_generic(store))
+    assert fast.iris == [str(odd), str(plain)] and fast.labels[0] == name and fast.aliases[0] == ["12", "甲\t乙"]
+    assert fast.predicates == ["memberOf"] and fast.src.tolist() == [1] and fast.dst.tolist() == [0]

@@ -91,13 +91,17 @@ def table_of_graph(graph: nx.MultiGraph) -> EntityTable:
     for node, data in graph.nodes(data=True):
         by_type.setdefault(data.get("type", ""), []).append(str(node))
     order = [t for t in ENTITY_TYPES if t in by_type] + sorted(t for t in by_type if t not in ENTITY_TYPES)
-    labels = [(str(n), d["label"]) for n, d in graph.nodes(data=True) if d.get("label")]
-    aliases = [(str(n), a) for n, d in graph.nodes(data=True) for a in d.get("aliases", ())]
-    edges: dict[str, list[tuple[str, str]]] = {}
+    labelled = [(str(n), d["label"]) for n, d in graph.nodes(data=True) if d.get("label")]
+    aliased = [(str(n), a) for n, d in graph.nodes(data=True) for a in d.get("aliases", ())]
+    edges: dict[str, tuple[list[str], list[str]]] = {}
     for s, o, data in graph.edges(data=True):
-        source, target = data.get("source", s), data.get("target", o)
-        edges.setdefault(data["predicate"], []).extend([(str(source), str(target))] * int(data.get("count", 1)))
-    return assemble([(t, by_type[t]) for t in order], labels, aliases, sorted(edges.items()))
+        times = int(data.get("count", 1))
+        subjects, objects = edges.setdefault(data["predicate"], ([], []))
+        subjects.extend([str(data.get("source", s))] * times)
+        objects.extend([str(data.get("target", o))] * times)
+    return assemble([(t, by_type[t]) for t in order], ([e for e, _ in labelled], [t for _, t in labelled]),
+                    ([e for e, _ in aliased], [t for _, t in aliased]),
+                    [(p, subjects, objects) for p, (subjects, objects) in sorted(edges.items())])
 
 
 class Explorer:

@@ -3,19 +3,20 @@
 Entities get integer ids in the order of their IRIs (so sorting ids sorts IRIs), and edges are parallel numpy
 arrays (source id, target id, predicate code, number of documents asserting it).  Building this is the first
 visitor's wait on a big store, so the embedded Oxigraph engine is read directly: one single-pattern SELECT per
-entity type and per relation predicate, serialised by the engine as CSV and parsed by Python's C csv reader, with no
-rdflib term objects on the way (measured at 50,000 entities: ~1 s instead of ~7 s through ``store.query``).  Any
-other backend (rdflib memory, a remote SPARQL server) runs the same SELECTs through the store's query interface, so
-both readers see the same rows and build the same table.
+entity type and per relation predicate, serialised by the engine as SPARQL TSV and cut into columns of plain strings,
+with no rdflib term objects and no Python loop per row (at 50,000 entities and load ~6 on 2 cores: 2.3 s against
+5.7 s through ``store.query``, benchmarks/explore_bench.py).  Any other backend (rdflib memory, a remote SPARQL
+server) runs the same SELECTs through the store's query interface, so both readers see the same rows and build the
+same table.
 """
 
 from __future__ import annotations
 
 import base64
-import csv
-import io
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 
@@ -126,44 +127,50 @@ def _unpack(text: str) -> np.ndarray:
     return np.frombuffer(raw, dtype="<i4").astype(np.int64)
 
 
-def assemble(typed: Iterable[tuple[str, Iterable[str]]], labels: Iterable[tuple[str, str]],
-             aliases: Iterable[tuple[str, str]], edges: Iterable[tuple[str, Iterable[tuple[str, str]]]]
-             ) -> EntityTable:
-    """The table from rows as read: entities per type (an entity typed twice keeps the first type of
-    :data:`ENTITY_TYPES`), (entity, label) and (entity, alias) pairs, and per predicate IRI one (s, o) row per
-    document asserting it.  The smallest label wins when an entity has several, aliases are sorted: the same table
-    whatever order the backend returns rows in."""
+Column = list[str]
+
+
+def assemble(typed: Iterable[tuple[str, Column]], labels: tuple[Column, Column], aliases: tuple[Column, Column],
+             edges: Iterable[tuple[str, Column, Column]], *, iri: Callable[[str], str] | None = None) -> EntityTable:
+    """The table from columns as read: the entities of each type (an entity typed twice keeps the first type of
+    :data:`ENTITY_TYPES`), entity and label columns, entity and alias columns, and per predicate IRI the subject and
+    object columns with one row per document asserting the link.  The smallest label wins when an entity has
+    several, aliases are sorted: the same table whatever order the backend returns rows in.
+
+    Columns rather than rows because each step is then one C-level pass (``map`` over a dict lookup, numpy), not a
+    Python loop per row: half the time at 150,000 links.  Entities may come in another form than their IRI (``<…>``
+    as SPARQL TSV writes them): ``iri`` turns that form into the IRI, and the columns are matched in that form.
+    """
     kind: dict[str, str] = {}
     for type_name, entities in typed:
-        for iri in entities:
-            kind.setdefault(iri, type_name)
-    iris = sorted(kind)
-    index = {iri: i for i, iri in enumerate(iris)}
-    label: list[str | None] = [None] * len(iris)
-    for iri, text in labels:
-        i = index.get(iri)
-        if i is not None and (label[i] is None or text < label[i]):
+        for entity in entities:
+            kind.setdefault(entity, type_name)
+    plain = {entity: iri(entity) for entity in kind} if iri is not None else {entity: entity for entity in kind}
+    iris = sorted(plain.values())
+    n = len(iris)
+    position = {name: i for i, name in enumerate(iris)}
+    index = {entity: position[name] for entity, name in plain.items()}
+    kind = {plain[entity]: type_name for entity, type_name in kind.items()}
+
+    def ids(column: Column) -> np.ndarray:
+        return np.fromiter(map(index.get, column, repeat(-1)), dtype=np.int64, count=len(column))
+
+    label: list[str | None] = [None] * n
+    for i, text in zip(ids(labels[0]).tolist(), labels[1], strict=True):
+        if i >= 0 and (label[i] is None or text < label[i]):
             label[i] = text
-    alias_sets: list[set[str] | None] = [None] * len(iris)
-    for iri, text in aliases:
-        i = index.get(iri)
-        if i is not None:
+    alias_sets: list[set[str] | None] = [None] * n
+    for i, text in zip(ids(aliases[0]).tolist(), aliases[1], strict=True):
+        if i >= 0:
             if alias_sets[i] is None:
                 alias_sets[i] = set()
             alias_sets[i].add(text)
     chunks: list[tuple[str, np.ndarray, np.ndarray]] = []
-    n = len(iris)
-    for predicate_iri, rows in edges:
-        s_ids, o_ids = [], []
-        get = index.get
-        for s, o in rows:
-            a, b = get(s), get(o)
-            if a is not None and b is not None and a != b:
-                s_ids.append(a)
-                o_ids.append(b)
-        if s_ids:
-            chunks.append((local_name(predicate_iri), np.asarray(s_ids, dtype=np.int64),
-                           np.asarray(o_ids, dtype=np.int64)))
+    for predicate_iri, subjects, objects in edges:
+        a, b = ids(subjects), ids(objects)
+        keep = (a >= 0) & (b >= 0) & (a != b)  # both ends entities, no self-links
+        if keep.any():
+            chunks.append((local_name(predicate_iri), a[keep], b[keep]))
     predicates = sorted({name for name, _, _ in chunks})
     code = {name: c for c, name in enumerate(predicates)}
     src_parts, dst_parts, pred_parts, count_parts = [], [], [], []
@@ -185,9 +192,9 @@ def assemble(typed: Iterable[tuple[str, Iterable[str]]], labels: Iterable[tuple[
         _, first, inverse = np.unique((pred * n + src) * n + dst, return_index=True, return_inverse=True)
         merged = np.bincount(inverse, weights=count).astype(np.int64)
         src, dst, pred, count = src[first], dst[first], pred[first], merged
-    return EntityTable(iris=iris, labels=[lab if lab is not None else local_name(iri)
-                                          for lab, iri in zip(label, iris, strict=True)],
-                       types=[kind[iri] for iri in iris],
+    return EntityTable(iris=iris, labels=[lab if lab is not None else local_name(name)
+                                          for lab, name in zip(label, iris, strict=True)],
+                       types=[kind[name] for name in iris],
                        aliases=[sorted(a) if a else [] for a in alias_sets],
                        predicates=predicates, src=src, dst=dst, pred=pred, count=count)
 
@@ -215,46 +222,70 @@ def _queries() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 
 def read_generic(store: GraphStore) -> EntityTable:
     """Through :meth:`GraphStore.query` (rdflib terms): any backend."""
-    def pairs(sparql: str, a: str, b: str) -> Iterator[tuple[str, str]]:
-        for row in store.query(sparql).rows:
-            if a in row and b in row:
-                yield str(row[a]), str(row[b])
+    def columns(sparql: str, *names: str) -> list[Column]:
+        rows = [row for row in store.query(sparql).rows if all(name in row for name in names)]
+        return [[str(row[name]) for row in rows] for name in names]
 
     types, edges = _queries()
-    return assemble(((t, (str(r["e"]) for r in store.query(q).rows)) for t, q in types),
-                    pairs(LABELS_QUERY, "e", "l"), pairs(ALIASES_QUERY, "e", "l"),
-                    [(p, pairs(q, "s", "o")) for p, q in edges])
+    return assemble([(t, columns(q, "e")[0]) for t, q in types], tuple(columns(LABELS_QUERY, "e", "l")),
+                    tuple(columns(ALIASES_QUERY, "e", "l")), [(p, *columns(q, "s", "o")) for p, q in edges])
 
 
-def csv_rows(data: bytes) -> Iterable[list[str]]:
-    """The rows of SPARQL CSV results after the header.  A field is quoted only when it holds a comma, a quote or a
-    line break, and then the data holds a quote: without one, splitting lines at commas is exact and three times
-    faster than the csv module, which reads the rest."""
-    text = data.decode("utf-8")
-    if '"' in text:
-        reader = csv.reader(io.StringIO(text, newline=""))
-        next(reader, None)
-        return reader
-    return [line.split(",") for line in text.split("\r\n")[1:] if line]
+def tsv_columns(data: bytes, width: int) -> list[Column]:
+    """The columns of SPARQL TSV results with ``width`` variables, after the header, each term as TSV writes it.
+
+    TSV writes IRIs as ``<…>`` and literals in N-Triples syntax, with tabs and line breaks escaped, so the text split
+    at line ends and tabs is exactly the fields, row after row, and every ``width``-th of them is a column: no Python
+    loop per row.  (Oxigraph's CSV is no use here: it writes an IRI holding a comma without quotes.)
+    """
+    fields = data.decode("utf-8").replace("\n", "\t").split("\t")
+    if fields and fields[-1] == "":  # after the last line end
+        fields.pop()
+    if len(fields) % width:
+        raise ValueError(f"SPARQL TSV results with {len(fields)} fields do not make rows of {width}")
+    return [fields[width + i::width] for i in range(width)]
+
+
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(match: re.Match[str]) -> str:
+    code = match.group(1) or match.group(2)
+    return chr(int(code, 16)) if code else _ECHAR.get(match.group(3), match.group(3))
+
+
+def lexical(term: str) -> str:
+    """The lexical form of a literal as TSV writes it (``"…"@zh``, ``"…"^^<…>``, or a bare number); an IRI's
+    text without its brackets."""
+    if term.startswith('"'):
+        body = term[1:term.rfind('"')]
+        return _ESCAPE.sub(_unescape, body) if "\\" in body else body
+    if term.startswith("<") and term.endswith(">"):
+        return term[1:-1]
+    return term
+
+
+def entity_iri(term: str) -> str:
+    """An entity as TSV writes it (``<iri>``, or ``_:id`` for a blank node) to the IRI ``store.query`` gives."""
+    return term[1:-1] if term.startswith("<") else term[2:] if term.startswith("_:") else term
 
 
 def read_oxigraph(engine: object) -> EntityTable:
-    """From a pyoxigraph ``Store``: results serialised as CSV by the engine, parsed as plain strings."""
+    """From a pyoxigraph ``Store``: results serialised as TSV by the engine, split into columns of plain strings."""
     import pyoxigraph as ox
 
     from kg.store.oxigraph_store import dataset_kwargs
 
     dataset = dataset_kwargs(engine)
 
-    def rows(sparql: str) -> Iterable[list[str]]:
-        data = engine.query(sparql, **dataset).serialize(format=ox.QueryResultsFormat.CSV)
-        return csv_rows(data)
+    def columns(sparql: str, width: int) -> list[Column]:
+        return tsv_columns(engine.query(sparql, **dataset).serialize(format=ox.QueryResultsFormat.TSV), width)
 
-    def pairs(sparql: str) -> Iterator[tuple[str, str]]:
-        for row in rows(sparql):
-            if len(row) == 2 and row[0] and row[1]:
-                yield row[0], row[1]
+    def named(sparql: str) -> tuple[Column, Column]:
+        entities, names = columns(sparql, 2)
+        return entities, [lexical(name) for name in names]
 
     types, edges = _queries()
-    return assemble(((t, (row[0] for row in rows(q) if row)) for t, q in types),
-                    pairs(LABELS_QUERY), pairs(ALIASES_QUERY), [(p, pairs(q)) for p, q in edges])
+    return assemble([(t, columns(q, 1)[0]) for t, q in types], named(LABELS_QUERY), named(ALIASES_QUERY),
+                    [(p, *columns(q, 2)) for p, q in edges], iri=entity_iri)
