@@ -5,8 +5,8 @@ Measures, on one machine in one run:
     page's first /api/graph view are both answered: the first start ever (the graph read from the store) and a
     restart (the graph read back from the copy the first start saved beside the store), then the same view warm;
   * building the entity graph in this process: the fast reader (SPARQL SELECTs serialised by the Oxigraph engine as
-    TSV cut into columns of plain strings, numpy PageRank) against the generic reader every backend has (rdflib terms through
-    ``store.query``) plus the networkx graph, which is what the explorer built before (the baseline);
+    TSV, cut into columns of plain strings; numpy PageRank) against the generic reader every backend has (rdflib
+    terms through ``store.query``) plus the networkx graph, which is what the explorer built before (the baseline);
   * each JSON API call once the graph is cached (graph/top N, search, neighbourhood, entity panel, path,
     communities, Turtle export);
   * the page in headless Chromium (Debian chromium via Playwright, when installed): time from navigation until the
