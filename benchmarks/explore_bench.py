@@ -10,12 +10,12 @@ Measures, on one machine in one run:
   * each JSON API call once the graph is cached (graph/top N, search, neighbourhood, entity panel, path,
     communities, Turtle export);
   * the page in headless Chromium (Debian chromium via Playwright, when installed): time from navigation until the
-    first view is drawn and physics has stopped, cold (graph not yet built) and warm;
+    first view is drawn and physics has stopped, with the graph ready;
   * the baseline: what peers do, a pyvis dump (``Network.from_nx`` + ``generate_html``) of a graph, timed at a few
     sizes in this run, against our server-chosen view; and payload bytes of the whole graph versus the view.
 
     nice -n 10 .venv/bin/python benchmarks/explore_bench.py [--entities 50000] [--store DIR] [--no-browser]
-        [--starts 3]
+        [--starts 3] [--baseline-src /tmp/old/src]
 
 The generated graph is deterministic (seeded): Chinese-looking names built from common characters, hubs from
 preferential attachment, evidence sentences and documents like the real pipeline writes.
@@ -163,20 +163,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def fresh_server_open(folder: Path, *, warm_runs: int = 5) -> dict[str, float]:
+def fresh_server_open(folder: Path, *, warm_runs: int = 5, source: str = "") -> dict[str, float]:
     """Start ``kg serve`` over ``folder`` and time, from the moment the process is started: the port accepting
     connections, /explore answered, then /api/graph?max=150 (what the page asks for first) answered; then that view
-    again, warm.  The server is stopped before returning."""
+    again, warm.  The server is stopped before returning.  ``source``: the ``src`` folder of another checkout to
+    run instead of this one (the baseline)."""
 
     port = free_port()
+    env = dict(os.environ, KG_EXPLORE_DISK_CACHE="1")
+    if source:
+        env["PYTHONPATH"] = source + os.pathsep + env.get("PYTHONPATH", "")
     with tempfile.TemporaryFile() as log:
         start = time.perf_counter()
         process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(folder), "--port",
-                                    str(port)], stdout=subprocess.DEVNULL, stderr=log)
+                                    str(port)], stdout=subprocess.DEVNULL, stderr=log, env=env)
         return _time_server(process, port, start, log, warm_runs)
 
 
 def _time_server(process: subprocess.Popen, port: int, start: float, log: object, warm_runs: int) -> dict:
+    import urllib.error
     import urllib.request
 
     def get(path: str) -> bytes:
@@ -198,14 +203,17 @@ def _time_server(process: subprocess.Popen, port: int, start: float, log: object
         page = time.perf_counter() - start
         get("/api/graph?max=150")
         first = time.perf_counter() - start
-        status = json.loads(get("/api/status"))
+        try:
+            status = json.loads(get("/api/status"))
+        except urllib.error.HTTPError:  # a baseline from before /api/status
+            status = {}
         warm = []
         for _ in range(warm_runs):
             begun = time.perf_counter()
             get("/api/graph?max=150")
             warm.append(time.perf_counter() - begun)
         deadline = time.monotonic() + 60  # let the server finish saving the graph beside the store before stopping it
-        while json.loads(get("/api/status"))["busy"] and time.monotonic() < deadline:
+        while status and json.loads(get("/api/status"))["busy"] and time.monotonic() < deadline:
             time.sleep(0.05)
         return {"listening": listening, "page": page, "first": first, "warm": statistics.median(warm),
                 "source": status.get("source") or "?"}
@@ -218,12 +226,17 @@ def _time_server(process: subprocess.Popen, port: int, start: float, log: object
             process.wait()
 
 
-def fresh_starts(folder: Path, starts: int) -> None:
-    """The target figure: first start ever (no saved graph) and restarts, alternating so load falls on both."""
+def fresh_starts(folder: Path, starts: int, baseline: str = "") -> None:
+    """The target figure: first start ever (no saved graph) and restarts, and the baseline checkout's first start
+    when given, alternating so that load falls on all alike."""
     cache = folder / CACHE_NAME
     runs: dict[str, list[dict[str, float]]] = {"first start (graph read from the store)": [],
                                                "restart (graph saved beside the store)": []}
+    if baseline:
+        runs[f"baseline {baseline}"] = []
     for _ in range(starts):
+        if baseline:
+            runs[f"baseline {baseline}"].append(fresh_server_open(folder, source=baseline))
         cache.unlink(missing_ok=True)
         runs["first start (graph read from the store)"].append(fresh_server_open(folder))
         runs["restart (graph saved beside the store)"].append(fresh_server_open(folder))
@@ -239,6 +252,10 @@ def fresh_starts(folder: Path, starts: int) -> None:
     first = statistics.median(r["first"] for r in runs["first start (graph read from the store)"])
     print(f"  warm /api/graph?max=150 on the running server: {warm * 1000:.0f} ms  "
           f"(first start ÷ warm: ×{first / warm:.0f})")
+    if baseline:
+        old = statistics.median(r["first"] for r in runs[f"baseline {baseline}"])
+        again = statistics.median(r["first"] for r in runs["restart (graph saved beside the store)"])
+        print(f"  baseline ÷ first start: ×{old / first:.1f}; baseline ÷ restart: ×{old / again:.1f}")
 
 
 def build_figures(store: OxigraphStore) -> Explorer:
@@ -272,6 +289,9 @@ def main() -> int:
     parser.add_argument("--store", default="", help="reuse/keep the generated store in this directory")
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--starts", type=int, default=3, help="fresh server starts to time, of each kind")
+    parser.add_argument("--baseline-src", default="", metavar="DIR",
+                        help="the src/ folder of another checkout (e.g. `git archive 0203105 src | tar -x -C /tmp/old`"
+                             " for the explorer before the fast reader) whose kg serve is timed the same way")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (figures scale with it)")
@@ -287,7 +307,7 @@ def main() -> int:
         print(f"reusing the store in {folder}")
     store.close()  # the servers below open it themselves
     if args.starts > 0:
-        fresh_starts(folder, args.starts)
+        fresh_starts(folder, args.starts, args.baseline_src)
 
     store = OxigraphStore(folder, read_only=True)
     explorer = build_figures(store)
