@@ -17,9 +17,8 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from kg.store import GraphStore
@@ -32,6 +31,9 @@ from kg.viz.table import (
     read_table,
     relation_predicates,
 )
+
+if TYPE_CHECKING:  # networkx is imported where it is used: a server's first view does not need it (~0.1 s)
+    import networkx as nx
 
 __all__ = ["COMENTION", "COMENTION_WEIGHT", "ENTITY_TYPES", "Explorer", "entity_graph", "focus", "local_name",
            "normalise", "pagerank", "relation_predicates", "top_nodes"]
@@ -169,10 +171,11 @@ class Explorer:
             return self._graph
 
     def _to_networkx(self) -> nx.MultiGraph:
-        t = self.table
+        import networkx as nx
+
         graph = nx.MultiGraph()
         graph.add_nodes_from((iri, dict(data)) for iri, data in self.nodes.items())
-        graph.add_edges_from(self._edge_tuples(np.arange(len(t.src))))
+        graph.add_edges_from(self._edge_tuples(np.arange(len(self.table.src))))
         return graph
 
     def _edge_tuples(self, positions: Iterable[int]) -> list[tuple[str, str, str, dict[str, Any]]]:
@@ -376,6 +379,8 @@ class Explorer:
         keep = sorted({self.index[n] for n in nodes if n in self.index})
         if not keep:
             return []
+        import networkx as nx
+
         t, iris = self.table, self.table.iris
         simple = nx.Graph()
         simple.add_nodes_from(iris[i] for i in keep)

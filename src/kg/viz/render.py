@@ -14,13 +14,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from importlib import resources
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from kg.store import GraphStore
 from kg.viz.facts import entity_facts
 from kg.viz.graph import Explorer
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 TYPE_STYLE = {
     "Agency": {"color": "#4e79a7", "shape": "box", "zh": "机构"},
