@@ -5,8 +5,10 @@ The corpus is generated, deterministically (``--seed``), from ``../shared/data/`
 5-15 sentences drawn from CLUENER2020 train sentences and SogouCS article bodies, written as one JSON Lines file (a
 newsroom export) into a temporary directory.  Each mode builds the whole corpus into a fresh embedded on-disk store.
 
-Printed per mode: wall time, documents/s, ratio to serial, peak RSS of the coordinator and of each worker process,
-quads in the store; and ``uptime`` before and after, to show how loaded the machine was.
+Printed per mode: wall time, documents/s, ratio to serial, CPU time of the coordinator (this process: in a parallel
+build, the writer) per document, peak RSS of the coordinator (over the whole run: the serial mode's extractor is
+part of it) and of each worker process, the store's size on disk; and ``uptime`` before and after, to show how
+loaded the machine was.
 
     .venv/bin/python benchmarks/scale_bench.py                 # 10,000 articles (about 30-60 min on 2 busy cores)
     .venv/bin/python benchmarks/scale_bench.py --docs 600      # a quick run
@@ -123,13 +125,17 @@ def run_mode(mode: str, corpus: Path, store_dir: Path) -> dict[str, object]:
     kwargs: dict[str, object] = {"serial": {}, "j2": {"jobs": 2}, "dask2": {"dask": "local", "jobs": 2}}[mode]
     now = datetime(2026, 11, 28, tzinfo=UTC)
     with RssWatch() as watch, open_store(str(store_dir)) as store:
+        cpu = time.process_time()
         started = time.perf_counter()
         report = build(store, [corpus], now=now, **kwargs)
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu
         graphs = len(store.graphs())
     self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    size = sum(f.stat().st_size for f in store_dir.rglob("*") if f.is_file())
     return {"mode": mode, "seconds": elapsed, "built": len(report.built), "problems": len(report.problems),
             "docs_per_s": len(report.built) / elapsed, "graphs": graphs, "coordinator_peak_mib": self_peak,
+            "coordinator_cpu_ms_per_doc": 1000 * cpu / max(len(report.built), 1), "store_mb": size / 1e6,
             "worker_peaks_mib": watch.workers()}
 
 
@@ -157,8 +163,9 @@ def main() -> int:
             results.append(result)
             peaks = ", ".join(f"{p:.0f}" for p in result["worker_peaks_mib"]) or "-"
             print(f"{mode:>6}: {result['built']} docs in {result['seconds']:.1f} s = {result['docs_per_s']:.2f} "
-                  f"docs/s; coordinator peak {result['coordinator_peak_mib']:.0f} MiB; worker peaks [{peaks}] MiB; "
-                  f"{result['problems']} problems", flush=True)
+                  f"docs/s; coordinator {result['coordinator_cpu_ms_per_doc']:.1f} ms CPU/doc, peak "
+                  f"{result['coordinator_peak_mib']:.0f} MiB; worker peaks [{peaks}] MiB; store "
+                  f"{result['store_mb']:.0f} MB; {result['problems']} problems", flush=True)
         print(f"uptime after:  {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
         base = next((r for r in results if r["mode"] == "serial"), None)
         if base is not None:

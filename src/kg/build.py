@@ -232,7 +232,7 @@ class _Writer:
         self.written.add(doc.doc)
         graph = self.converter.graph(doc)
         iris = {entity_id: str(iri) for entity_id, iri in self.converter.entity_iris(doc).items()}
-        text = getattr(prepared, "nquads", "")
+        text = getattr(prepared, "nquads", b"")
         if stored is None and text and iris == getattr(prepared, "iris", None) and bulk.engine_of(self.store):
             self.pending.add(doc, graph, text, iris)
             return
@@ -277,7 +277,7 @@ class _Pending:
         self.report = report
         self.remote_batches = remote_batches and bulk.posts_batches(store)
         self.batch = getattr(store, "writes_batches", False) or self.remote_batches
-        self.items: list[tuple[str, str, list | str]] = []
+        self.items: list[tuple[str, str, list | bytes]] = []
         self.ids: set[str] = set()
         self.quads = 0
         self.people: dict[tuple[str, str], dict[str, set[str]]] = {}
@@ -291,12 +291,12 @@ class _Pending:
 
         return resolve
 
-    def add(self, doc: Document, graph: str, payload: list | str, iris: dict[str, str]) -> None:
-        """Queue a new document: its graph as triples or as N-Quads text (see :func:`kg.store.bulk.document_nquads`),
+    def add(self, doc: Document, graph: str, payload: list | bytes, iris: dict[str, str]) -> None:
+        """Queue a new document: its graph as triples or as UTF-8 N-Quads (see :func:`kg.store.bulk.document_nquads`),
         and its entities' IRIs."""
         self.items.append((doc.doc, graph, payload))
         self.ids.add(doc.doc)
-        self.quads += len(payload) if isinstance(payload, list) else payload.count("\n") // 2
+        self.quads += len(payload) if isinstance(payload, list) else payload.count(b"\n") // 2
         for ent in doc.entities:
             affiliation = affiliation_of(doc, ent.id) if ent.type == "Person" else None
             if affiliation:
@@ -308,11 +308,11 @@ class _Pending:
         if not self.items:
             return
         ids = [doc_id for doc_id, _, _ in self.items]
-        texts = [payload for _, _, payload in self.items if isinstance(payload, str)]
+        texts = [payload for _, _, payload in self.items if isinstance(payload, bytes)]
         graphs = [(graph, payload) for _, graph, payload in self.items if isinstance(payload, list)]
         try:
             if texts:
-                bulk.load_nquads(self.store, "".join(texts))
+                bulk.load_nquads(self.store, b"".join(texts))
             if graphs and not (self.remote_batches and bulk.post_graphs(self.store, graphs)):
                 self.store.add_graphs(graphs)
         except StoreError as exc:

@@ -38,7 +38,7 @@ class Extracted:
 
     doc: Document
     key: str
-    nquads: str = ""
+    nquads: bytes = b""  # UTF-8: pickled as is, and what the bulk loader reads
     iris: dict[str, str] = field(default_factory=dict)
 
 
@@ -193,7 +193,7 @@ def _converted(doc: Document, key: str, convert: tuple[str, str]) -> Extracted:
     if converter is None:
         converter = _converters[convert] = DocumentConverter(convert[0], now=datetime.fromisoformat(convert[1]))
     iris = {entity_id: str(iri) for entity_id, iri in converter.entity_iris(doc).items()}
-    text = document_nquads(converter.graph(doc), document_triples(converter, doc, key))
+    text = document_nquads(converter.graph(doc), document_triples(converter, doc, key)).encode("utf-8")
     return Extracted(doc, key, text, iris)
 
 

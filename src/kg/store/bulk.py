@@ -55,15 +55,15 @@ def engine_of(store: GraphStore) -> object | None:
     return None
 
 
-def load_nquads(store: GraphStore, text: str) -> None:
-    """Load N-Quads text (with union copies) into an embedded store through the bulk loader."""
+def load_nquads(store: GraphStore, data: bytes) -> None:
+    """Load UTF-8 N-Quads (with union copies) into an embedded store through the bulk loader."""
     import pyoxigraph as ox
 
     engine = engine_of(store)
     if engine is None:
         raise StoreError(f"{store.description} has no bulk loader for N-Quads text")
     try:
-        engine.bulk_load(input=text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        engine.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
     except (OSError, SyntaxError, RuntimeError, ValueError) as exc:
         raise StoreError(f"cannot bulk-load into {store.description}: {exc}") from exc
 
