@@ -13,6 +13,7 @@ loaded the machine was.
     .venv/bin/python benchmarks/scale_bench.py                 # 10,000 articles (about 30-60 min on 2 busy cores)
     .venv/bin/python benchmarks/scale_bench.py --docs 600      # a quick run
     .venv/bin/python benchmarks/scale_bench.py --modes serial,j2 --docs 2000
+    .venv/bin/python benchmarks/scale_bench.py --docs 4000 --slices 4   # modes interleaved, on a busy machine
 """
 
 from __future__ import annotations
@@ -50,19 +51,24 @@ def _sentences() -> list[str]:
     return [s.strip() for s in out if s.strip()]
 
 
-def generate_corpus(folder: Path, docs: int, seed: int = 20261128) -> Path:
-    """``folder/corpus.jsonl``: ``docs`` articles of recombined real sentences (same seed, same bytes)."""
+def generate_corpus(folder: Path, docs: int, seed: int = 20261128, slices: int = 1) -> list[Path]:
+    """``folder/corpus-N.jsonl``: ``docs`` articles of recombined real sentences (same seed, same bytes), cut into
+    ``slices`` files of consecutive articles."""
     rng = random.Random(seed)
     pool = _sentences()
-    path = folder / "corpus.jsonl"
-    with path.open("w", encoding="utf-8") as out:
+    paths = [folder / f"corpus-{index}.jsonl" for index in range(slices)]
+    outs = [path.open("w", encoding="utf-8") for path in paths]
+    try:
         for n in range(docs):
             body = [rng.choice(pool) for _ in range(rng.randint(5, 15))]
             day = 1 + n % 28
             record = {"id": f"a{n:07d}", "title": body[0][:24], "date": f"2021-{1 + n % 12:02d}-{day:02d}",
                       "text": "".join(body)}
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return path
+            outs[n * slices // docs].write(json.dumps(record, ensure_ascii=False) + "\n")
+    finally:
+        for out in outs:
+            out.close()
+    return paths
 
 
 class RssWatch:
@@ -119,6 +125,7 @@ def _descendants(pid: int) -> list[int]:
 
 
 def run_mode(mode: str, corpus: Path, store_dir: Path) -> dict[str, object]:
+    """Build one corpus file into the mode's store (which may already hold earlier slices)."""
     from kg.build import build
     from kg.store import open_store
 
@@ -145,6 +152,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}")
     parser.add_argument("--keep", default=None, help="write the corpus and stores here and keep them")
+    parser.add_argument("--slices", type=int, default=1,
+                        help="cut the corpus into this many slices and build them mode after mode, slice by slice "
+                             "(starting with another mode each slice), so that load from other programs falls on "
+                             "every mode alike; each build pays its start-up again (default 1)")
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
     if unknown := set(modes) - set(MODES):
@@ -152,14 +163,34 @@ def main() -> int:
     folder = Path(args.keep or tempfile.mkdtemp(prefix="kg-scale-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        corpus = generate_corpus(folder, args.docs, args.seed)
-        print(f"corpus: {args.docs} articles, {corpus.stat().st_size / 1e6:.1f} MB, seed {args.seed}; "
+        corpora = generate_corpus(folder, args.docs, args.seed, args.slices)
+        size = sum(c.stat().st_size for c in corpora)
+        print(f"corpus: {args.docs} articles, {size / 1e6:.1f} MB, seed {args.seed}, {args.slices} slice(s); "
               f"{os.cpu_count()} cores", flush=True)
         print(f"uptime before: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}",
               flush=True)
+        totals: dict[str, dict[str, object]] = {}
+        for index, corpus in enumerate(corpora):
+            for mode in modes[index % len(modes):] + modes[: index % len(modes)]:
+                result = run_mode(mode, corpus, folder / f"store-{mode}")
+                total = totals.setdefault(mode, {"mode": mode, "seconds": 0.0, "built": 0, "problems": 0,
+                                                 "cpu_ms": 0.0, "worker_peaks_mib": []})
+                total["seconds"] += result["seconds"]
+                total["built"] += result["built"]
+                total["problems"] += result["problems"]
+                total["cpu_ms"] += result["coordinator_cpu_ms_per_doc"] * result["built"]
+                total["worker_peaks_mib"] = sorted(set(total["worker_peaks_mib"]) | set(result["worker_peaks_mib"]),
+                                                   reverse=True)[:2]
+                total.update(graphs=result["graphs"], store_mb=result["store_mb"],
+                             coordinator_peak_mib=result["coordinator_peak_mib"])
+                if args.slices > 1:
+                    print(f"  slice {index + 1}/{args.slices} {mode}: {result['built']} docs in "
+                          f"{result['seconds']:.1f} s", flush=True)
         results = []
         for mode in modes:
-            result = run_mode(mode, corpus, folder / f"store-{mode}")
+            result = totals[mode]
+            result["docs_per_s"] = result["built"] / result["seconds"]
+            result["coordinator_cpu_ms_per_doc"] = result.pop("cpu_ms") / max(result["built"], 1)
             results.append(result)
             peaks = ", ".join(f"{p:.0f}" for p in result["worker_peaks_mib"]) or "-"
             print(f"{mode:>6}: {result['built']} docs in {result['seconds']:.1f} s = {result['docs_per_s']:.2f} "
