@@ -136,3 +136,48 @@ def test_news_style_merges_both_conventions(tagger: CrfTagger) -> None:
 def test_unknown_style_rejected(tagger: CrfTagger) -> None:
     with pytest.raises(ValueError):
         tagger.tag("北京", style="msra")
+
+
+def test_lexicon_feature_marks_whole_dictionary_names() -> None:
+    from kg.extract.crf.features import lexicon_tags
+
+    text = "他考入上海交通大学后去了巴黎"
+    tags = lexicon_tags(text)
+    start = text.index("上海交通大学")
+    assert tags[start:start + 6] == ["B-nt", "M-nt", "M-nt", "M-nt", "M-nt", "E-nt"]
+    assert tags[text.index("巴黎")].endswith("-ns")
+    assert tags[0] == "" and len(tags) == len(text)
+
+
+def test_shipped_clusters_group_like_characters() -> None:
+    from kg.extract.crf import clusters
+
+    chars, words = clusters.load()
+    assert len(chars) > 3000 and len(words) > 10000
+    # digits share a class, and so do the characters of transliterated foreign names
+    assert len({chars[d][0] for d in "0123456789"}) <= 2
+    coarse = [chars[c][0] for c in "斯尔克特"]
+    assert max(coarse.count(c) for c in coarse) >= 3, coarse
+
+
+def test_kmeans_is_seeded_and_ignores_zero_rows() -> None:
+    import numpy as np
+
+    from kg.extract.crf import clusters
+
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal(1, 0.1, (20, 4)), rng.normal(-1, 0.1, (20, 4)), np.zeros((3, 4))])
+    x[:40] /= np.linalg.norm(x[:40], axis=1, keepdims=True)
+    labels, centres = clusters.kmeans(x, 2)
+    again, _ = clusters.kmeans(x, 2)
+    assert (labels == again).all() and np.isfinite(centres).all()
+    assert len(set(labels[:20])) == 1 and len(set(labels[20:40])) == 1 and labels[0] != labels[20]
+
+
+def test_styled_features_match_add_style() -> None:
+    from kg.extract.crf.features import add_style, sent2features
+
+    for text in ("浙江杭州市西湖区人民政府位于文三路，张伟表示。", "ＶＩＰ车厢", "a"):
+        base = sent2features(normalize(text), None)
+        for style in ("cluener", "pd"):
+            assert sent2features(normalize(text), style) == add_style(base, style)

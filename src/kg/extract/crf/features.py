@@ -17,6 +17,10 @@ Design choices (and why):
   divisions plus countries/capitals (read from the data that ``jionlp`` ships,
   nothing taken from any evaluation split) let the model generalise to names
   it never saw in training.
+* Character and word classes learned from unlabelled text
+  (:mod:`kg.extract.crf.clusters`) and a longest match against jieba's own
+  dictionary of proper names add the word knowledge ~12k labelled sentences
+  cannot give.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from pathlib import Path
 
 import jieba
 import jieba.posseg as pseg
+
+from kg.extract.crf import clusters
 
 jieba.setLogLevel(60)
 
@@ -142,33 +148,75 @@ def gazetteer() -> dict[str, str]:
     return names
 
 
-def gazetteer_tags(text: str) -> list[str]:
-    """Longest-match gazetteer labels per char, e.g. 'B-G', 'E-W', or ''."""
-    gaz = gazetteer()
+def _first_char_index(names: dict[str, str], max_len: int) -> dict[str, tuple[int, ...]]:
+    """First character -> the lengths (longest first) of the names starting with it, so a longest match
+    tries only lengths that exist instead of every length up to *max_len*."""
+    lengths: dict[str, set[int]] = {}
+    for name in names:
+        if 2 <= len(name) <= max_len:
+            lengths.setdefault(name[0], set()).add(len(name))
+    return {ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()}
+
+
+def _longest_match_tags(text: str, names: dict[str, str], index: dict[str, tuple[int, ...]]) -> list[str]:
+    """Left-to-right longest match of *names* (name -> kind) in *text*: 'B-kind', 'M-kind', 'E-kind' or ''."""
     tags = [""] * len(text)
     i, n = 0, len(text)
     while i < n:
-        hit = 0
-        kind = ""
-        for length in range(min(_MAX_GAZ_LEN, n - i), 1, -1):
-            kind = gaz.get(text[i : i + length], "")
-            if kind:
-                hit = length
-                break
+        hit, kind = 0, ""
+        for length in index.get(text[i], ()):
+            if length <= n - i:
+                kind = names.get(text[i : i + length], "")
+                if kind:
+                    hit = length
+                    break
         if hit:
-            if hit == 1:
-                tags[i] = "S-" + kind
-            else:
-                tags[i] = "B-" + kind
-                for j in range(i + 1, i + hit - 1):
-                    tags[j] = "M-" + kind
-                tags[i + hit - 1] = "E-" + kind
+            tags[i] = "B-" + kind
+            for j in range(i + 1, i + hit - 1):
+                tags[j] = "M-" + kind
+            tags[i + hit - 1] = "E-" + kind
             i += hit
         else:
             i += 1
     return tags
 
 
+@lru_cache(maxsize=1)
+def _gazetteer_index() -> dict[str, tuple[int, ...]]:
+    return _first_char_index(gazetteer(), _MAX_GAZ_LEN)
+
+
+def gazetteer_tags(text: str) -> list[str]:
+    """Longest-match gazetteer labels per char, e.g. 'B-G', 'E-W', or ''."""
+    return _longest_match_tags(text, gazetteer(), _gazetteer_index())
+
+
+# jieba dictionary POS of proper names, mapped to the feature value.
+_LEXICON_POS = {"ns": "ns", "nt": "nt", "nz": "nz", "nr": "nr", "nrt": "nr", "nrfg": "nr"}
+_MAX_LEX_LEN = 10
+
+
+@lru_cache(maxsize=1)
+def _proper_names() -> tuple[dict[str, str], dict[str, tuple[int, ...]]]:
+    """Proper-name entries of jieba's word-tag table (name -> ns/nt/nr/nz) and their first-character index."""
+    names = {w: _LEXICON_POS[t] for w, t in pseg.dt.word_tag_tab.items()
+             if t in _LEXICON_POS and 2 <= len(w) <= _MAX_LEX_LEN}
+    return names, _first_char_index(names, _MAX_LEX_LEN)
+
+
+def lexicon_tags(text: str) -> list[str]:
+    """Longest-match labels ('B-ns', 'M-nt', 'E-nr', ...) from jieba's own dictionary of proper names.
+
+    jieba's segmentation picks words by frequency and often cuts a long name
+    (黔西南布依族苗族自治州) that its dictionary knows; a left-to-right longest
+    match of place (ns), organisation (nt), person (nr) and other proper (nz)
+    entries shows the whole name to the CRF.  The names come from the table
+    ``jieba.posseg`` already holds in memory (read once, as jieba ships it).
+    """
+    return _longest_match_tags(text, *_proper_names())
+
+
+@lru_cache(maxsize=65536)
 def _suffix_kind(word: str) -> str:
     """'A' if *word* looks like an agency name ending, 'P' for a place ending, else ''."""
     if len(word) >= 2:
@@ -182,8 +230,10 @@ def _suffix_kind(word: str) -> str:
 
 
 def word_info(text: str, tokens: list[tuple[str, str]] | None = None) -> tuple[list[str], list[str], list[str],
-                                                                              list[str]]:
-    """Per-char jieba word position (B/M/E/S), POS, word string and suffix kind.
+                                                                              list[str], list[str]]:
+    """Per-char jieba word position (B/M/E/S), POS, word string, suffix kind and word classes.
+
+    The word classes are "coarse|fine|previous word's coarse|next word's coarse" (see :mod:`clusters`).
 
     ``tokens`` (word, POS) pairs the caller already has for this text save a second jieba pass, which is half the
     tagger's cost inside the extraction pipeline.  jieba returns tokens whose concatenation is the input; if they
@@ -198,8 +248,11 @@ def word_info(text: str, tokens: list[tuple[str, str]] | None = None) -> tuple[l
         tokens = [(t.word, t.flag) for t in pseg.cut(text)]
     if sum(len(w) for w, _ in tokens) != n:
         tokens = [(c, "x") for c in text]
+    word_classes = clusters.load()[1]
+    classes = [word_classes.get(w, ("", "")) for w, _ in tokens]
+    wcl = [""] * n
     i = 0
-    for word, flag in tokens:
+    for t, (word, flag) in enumerate(tokens):
         length = len(word)
         kind = _suffix_kind(word)
         for k in range(length):
@@ -207,13 +260,19 @@ def word_info(text: str, tokens: list[tuple[str, str]] | None = None) -> tuple[l
             pos_tag[i + k] = flag
             words[i + k] = word if length <= 6 else ""
             suffix[i + k] = kind
+            wcl[i + k] = "|".join((classes[t][0], classes[t][1], classes[t - 1][0] if t else "^",
+                                   classes[t + 1][0] if t + 1 < len(tokens) else "$"))
         i += length
-    return pos_in_word, pos_tag, words, suffix
+    return pos_in_word, pos_tag, words, suffix, wcl
 
 
 # Features that are also emitted conjoined with the annotation style (see
 # sent2features); kept small so the model stays a few MB.
 _STYLED_PREFIXES = ("b", "c0=", "c-1c0=", "c0c1=", "c-1c0c1=", "w=", "wp_pos=", "gaz=", "suf=")
+# The fixed first features of every char in sent2features, and the positions of the styled ones among them.
+_FIXED = ("b", "c0=", "c-1=", "c1=", "c-2=", "c2=", "c-2c-1=", "c-1c0=", "c0c1=", "c1c2=", "c-1c0c1=", "c-2c-1c0=",
+          "c0c1c2=", "t0=", "t-1t0t1=", "wp=", "pos=", "wp_pos=", "pos-1=", "pos+1=", "gaz=", "lex=", "suf=")
+_STYLED_AT = tuple(k for k, name in enumerate(_FIXED) if name.startswith(_STYLED_PREFIXES))
 STYLES = ("cluener", "pd")
 
 
@@ -237,8 +296,11 @@ def sent2features(text: str, style: str | None = None,
     if n == 0:
         return []
     padded = "\x02\x02" + text + "\x03\x03"
-    wpos, ptag, words, suffix = word_info(text, tokens)
+    wpos, ptag, words, suffix, wcl = word_info(text, tokens)
     gaz = gazetteer_tags(text)
+    lex = lexicon_tags(text)
+    char_classes = clusters.load()[0]
+    ccl = [char_classes.get(c, ("", "")) for c in text]
     types = [char_type(c) for c in text]
     feats: list[list[str]] = []
     for i in range(n):
@@ -266,10 +328,30 @@ def sent2features(text: str, style: str | None = None,
             "pos-1=" + (ptag[i - 1] if i > 0 else "^"),
             "pos+1=" + (ptag[i + 1] if i + 1 < n else "$"),
             "gaz=" + gaz[i],
+            "lex=" + lex[i],
             "suf=" + suffix[i] + wpos[i],
         ]
         if words[i]:
             f.append("w=" + words[i])
+        # the features add_style conjoins with the style, picked by position (much faster than its prefix test;
+        # tests/test_crf_tagger.py checks that both give the same lists)
+        styled = [f[k] for k in _STYLED_AT] + f[len(_FIXED) :] if style else []
+        # character classes of c-1, c0, c1 (coarse; c0 also fine) and of the pairs around c0
+        cc_1 = ccl[i - 1][0] if i > 0 else "^"
+        cc1 = ccl[i + 1][0] if i + 1 < n else "$"
+        f += [
+            "kc0=" + ccl[i][1],
+            "kC0=" + ccl[i][0],
+            "kC-1=" + cc_1,
+            "kC1=" + cc1,
+            "kC-1C0=" + cc_1 + "_" + ccl[i][0],
+            "kC0C1=" + ccl[i][0] + "_" + cc1,
+        ]
+        # classes of this jieba word (with the char's position in it) and of its neighbours
+        wc, wf, wprev, wnext = wcl[i].split("|") if wcl[i] else ("", "", "", "")
+        if wc:
+            f += ["kw=" + wpos[i] + wf, "kW=" + wpos[i] + wc]
+        f += ["kW-1=" + wprev, "kW+1=" + wnext]
         if c0 in SURNAMES:
             f.append("sur=" + wpos[i])
         if i + 1 < n and c1 in SURNAMES:
@@ -281,8 +363,10 @@ def sent2features(text: str, style: str | None = None,
                     f.append("asuf" + str(suf_len))
                 if tail in PLACE_SUFFIXES:
                     f.append("psuf" + str(suf_len))
+        if style:
+            f += [style + "|" + x for x in styled]
         feats.append(f)
-    return add_style(feats, style) if style else feats
+    return feats
 
 
 def add_style(feats: list[list[str]], style: str) -> list[list[str]]:

@@ -16,6 +16,7 @@ from typing import ClassVar
 import jieba
 import pycrfsuite
 
+from kg.extract.crf import clusters
 from kg.extract.crf.features import STYLES, add_style, gazetteer, normalize, sent2features, split_chunks
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "model" / "ner.crfsuite"
@@ -80,10 +81,11 @@ class CrfTagger:
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(str(self.path))
         self._lock = threading.Lock()
-        # Pay jieba's dictionary load and the gazetteer read here, once, so the
-        # first tag() call is not unexpectedly slow.
+        # Pay jieba's dictionary load and the gazetteer and cluster reads here,
+        # once, so the first tag() call is not unexpectedly slow.
         jieba.initialize()
         gazetteer()
+        clusters.load()
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> CrfTagger:
