@@ -14,6 +14,7 @@ loaded the machine was.
     .venv/bin/python benchmarks/scale_bench.py --docs 600      # a quick run
     .venv/bin/python benchmarks/scale_bench.py --modes serial,j2 --docs 2000
     .venv/bin/python benchmarks/scale_bench.py --docs 4000 --slices 4   # modes interleaved, on a busy machine
+    .venv/bin/python benchmarks/scale_bench.py --split --docs 200       # where a document's CPU goes
 """
 
 from __future__ import annotations
@@ -146,12 +147,61 @@ def run_mode(mode: str, corpus: Path, store_dir: Path) -> dict[str, object]:
             "worker_peaks_mib": watch.workers()}
 
 
+def split_costs(folder: Path, docs: int, seed: int) -> None:
+    """Per-document CPU, in this process, of what a worker does (extract; RDF + N-Quads; pickling the result both
+    ways) and of what a serial build's writer does to the same document before its store write (RDF + pyoxigraph
+    terms): where the time of a build goes, without pools or load in the way."""
+    import pickle
+    from datetime import UTC, datetime
+
+    import pyoxigraph as ox
+
+    from kg.build import build_key, document_triples
+    from kg.extract import Extractor
+    from kg.rdf import DocumentConverter
+    from kg.read import read_sources
+    from kg.scale.work import _converted
+    from kg.store.terms import to_ox
+
+    [corpus] = generate_corpus(folder, docs, seed)
+    sources = [s for s in read_sources([corpus])]
+    extractor = Extractor()
+    extractor(sources[0])
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    clock = time.process_time()
+    extracted = [extractor(source) for source in sources]
+    extract = time.process_time() - clock
+    clock = time.process_time()
+    results = [_converted(doc, build_key(source), ("http://localhost:8000/id/", now.isoformat()))
+               for doc, source in zip(extracted, sources, strict=True)]
+    convert = time.process_time() - clock
+    clock = time.process_time()
+    blobs = [pickle.dumps(result) for result in results]
+    for blob in blobs:
+        pickle.loads(blob)
+    pickled = time.process_time() - clock
+    converter = DocumentConverter("http://localhost:8000/id/", now=now)
+    clock = time.process_time()
+    for doc, source in zip(extracted, sources, strict=True):
+        graph = ox.NamedNode(converter.graph(doc))
+        [ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph) for s, p, o in document_triples(converter, doc,
+                                                                                       build_key(source))]
+    serial_convert = time.process_time() - clock
+    n = len(sources)
+    print(f"per document, {n} articles: extract {1000 * extract / n:.1f} ms; worker RDF + N-Quads "
+          f"{1000 * convert / n:.1f} ms; pickle + unpickle {1000 * pickled / n:.2f} ms "
+          f"({sum(map(len, blobs)) / n / 1000:.0f} KB); serial writer RDF + pyoxigraph terms "
+          f"{1000 * serial_convert / n:.1f} ms")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=10_000, help="articles to generate (default 10000)")
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}")
     parser.add_argument("--keep", default=None, help="write the corpus and stores here and keep them")
+    parser.add_argument("--split", action="store_true",
+                        help="instead: per-document CPU of extraction, conversion and pickling, in one process")
     parser.add_argument("--slices", type=int, default=1,
                         help="cut the corpus into this many slices and build them mode after mode, slice by slice "
                              "(starting with another mode each slice), so that load from other programs falls on "
@@ -163,6 +213,9 @@ def main() -> int:
     folder = Path(args.keep or tempfile.mkdtemp(prefix="kg-scale-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
+        if args.split:
+            split_costs(folder, args.docs, args.seed)
+            return 0
         corpora = generate_corpus(folder, args.docs, args.seed, args.slices)
         size = sum(c.stat().st_size for c in corpora)
         print(f"corpus: {args.docs} articles, {size / 1e6:.1f} MB, seed {args.seed}, {args.slices} slice(s); "
