@@ -21,8 +21,12 @@ pytestmark = [pytest.mark.skipif(not CLUENER.exists(), reason="needs the CLUENER
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as local:
+    import dask
+
+    # A task whose worker dies is retried once, as `--dask local` sets it (the scheduler reads this when it starts).
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                     dashboard_address=None) as local:
         yield local.scheduler_address
 
 
@@ -60,6 +64,19 @@ def test_a_failing_document_on_dask_is_reported_and_the_rest_built(cluster: str,
     [problem] = report.problems
     assert problem.path.endswith("wire.jsonl") and "news/wire.jsonl#w3" in problem.reason
     assert "news/wire.jsonl#w3" not in stored_documents(store)
+
+
+def test_a_dying_dask_worker_loses_only_its_document(cluster: str, corpus: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chunk holding w6 kills its worker twice (KilledWorker); its documents are run one by one, and only w6,
+    which kills its worker again, is reported; the cluster's nannies restart the workers and the build finishes."""
+    monkeypatch.setenv("KG_BUILD_FAULT", "exit:wire.jsonl#w6")
+    store = open_store("memory:")
+    report = build(store, [corpus], dask=cluster, now=NOW)
+    assert len(report.built) == 28 and "news/wire.jsonl#w6" not in report.built
+    [problem] = report.problems
+    assert "news/wire.jsonl#w6" in problem.reason and "worker died" in problem.reason
+    assert "news/wire.jsonl#w6" not in stored_documents(store)
 
 
 def test_cli_dask_local_and_errors(corpus: Path, capsys: pytest.CaptureFixture[str],

@@ -6,7 +6,8 @@ same :func:`kg.scale.work.run_task` runs as a Dask task; each worker process kee
 
 Failures: a task that raises is retried once by Dask (``retries=1``); a worker that dies has its tasks rescheduled
 by the scheduler until ``distributed.scheduler.allowed-failures`` deaths (set to 1 for the local cluster: one retry),
-after which the task ends with ``KilledWorker``; either way the task is reported and the build goes on.  The files
+after which the task ends with ``KilledWorker``.  A failed task of several files or documents is then run again part
+by part, so that only the part that fails again is reported; the build goes on.  The files
 must be readable by the workers at the same absolute paths (a shared file system) unless they are big enough to be
 read by the coordinator (see :mod:`kg.scale.plan`).
 
@@ -86,14 +87,25 @@ class DaskRunner:
                 yield item, None
                 continue
             in_flight -= 1
-            try:
-                result = future.result()
-            except distributed.KilledWorker:
-                yield item, TaskFailure("its Dask worker died; retried once")
-                continue
-            except Exception as exc:
-                yield item, TaskFailure(f"{type(exc).__name__}: {str(exc)[:200]}; retried once")
-                continue
-            finally:
-                future.release()
-            yield item, result
+            yield from self._outcomes(item, future, distributed, split=True)
+
+    def _outcomes(self, task: Task, future: Any, distributed: Any, *, split: bool) -> Iterator[tuple[Task, Outcome]]:
+        """The task's result; if it failed (after Dask's own retry), its parts one by one, so that only the file or
+        document that kills its worker is lost (as :class:`kg.scale.pool.ProcessRunner` does)."""
+        try:
+            result = future.result()
+        except distributed.KilledWorker:
+            reason = "its Dask worker died; retried once"
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {str(exc)[:200]}; retried once"
+        else:
+            yield task, result
+            return
+        finally:
+            future.release()
+        if split and task.size > 1:
+            for unit in task.units():
+                yield from self._outcomes(unit, self.client.submit(run_task, unit, retries=1, pure=False),
+                                          distributed, split=False)
+            return
+        yield task, TaskFailure(reason)
