@@ -169,3 +169,11 @@ def test_agency_name_jieba_cut_inside_a_word(extractor: Extractor) -> None:
     found = labels(extractor, "重庆上邦高尔夫球场的开发商——重庆腾翔实业有限公司（以下简称腾翔实业）付出了代价。")
     assert found.get("重庆腾翔实业有限公司") == "Agency", found
     assert "业有限公司" not in found
+
+
+def test_company_brand_between_place_and_trade(extractor: Extractor) -> None:
+    found = labels(extractor, "珠海可口可乐饮料有限公司市场部公共事务及传讯主任钟星亲自前往中山，拍下该瓶可乐照片。")
+    assert any(label.startswith("珠海可口可乐饮料有限公司") for label in found), found
+    assert "饮料有限公司" not in found
+    found = labels(extractor, "数据显示，中国平安人寿保险股份有限公司一季度持股数量由期初的１９．９９８亿股增加。")
+    assert found.get("中国平安人寿保险股份有限公司") == "Agency", found

@@ -159,6 +159,19 @@ def _cut_inside_word(prev: Token, following: Token | None, start: int, end: int)
             and CJK.match(prev.word[-1]) is not None and _dictionary_frequency(prev.word[-1] + following.word) >= 100)
 
 
+_COMPANY_HEADS = ("公司", "集团", "银行", "厂")
+
+
+def _brand_after_place(tokens: list[Token], j: int, type_name: str, end: int) -> bool:
+    """Whether ``tokens[j]``, an adjective or idiom as jieba reads it, is the brand of a company named in full:
+    place + brand + trade + company head (珠海|可口可乐|饮料有限公司, 中国|平安|人寿保险股份有限公司)."""
+    word = tokens[j].word
+    if type_name != "Agency" or tokens[j].pos not in {"a", "i"} or not 2 <= len(word) <= 4 or CJK.match(word) is None:
+        return False
+    head = "".join(t.word for t in tokens[j + 1:] if t.end <= end)
+    return j > 0 and tokens[j - 1].pos == "ns" and head.endswith(_COMPANY_HEADS)
+
+
 def extend_left(tokens: list[Token], last: int, end: int, type_name: str) -> int:
     """Start offset of the longest name ending at ``end`` whose left part ends with ``tokens[last]``."""
     start = tokens[last + 1].start if last + 1 < len(tokens) else end
@@ -169,7 +182,8 @@ def extend_left(tokens: list[Token], last: int, end: int, type_name: str) -> int
         following = tokens[j + 1] if j + 1 < len(tokens) else None
         if end - prev.start > MAX_NAME_CHARS:
             break
-        if not _may_extend(prev, following, type_name) and not _cut_inside_word(prev, following, start, end):
+        if not (_may_extend(prev, following, type_name) or _cut_inside_word(prev, following, start, end)
+                or _brand_after_place(tokens, j, type_name, end)):
             break
         start = prev.start
         count += 1
