@@ -11,7 +11,6 @@ import pytest
 
 from kg.document import Source
 from kg.read import (
-    Inputs,
     JsonFields,
     ReadOptions,
     ReadProblem,
@@ -332,10 +331,10 @@ def test_stdin_is_read_once(tmp_path: Path) -> None:
     assert isinstance(items[1], ReadProblem) and "twice" in items[1].reason
 
 
-def test_inputs_carry_options_through_callers_that_do_not_know_them(tmp_path: Path) -> None:
+def test_options_say_how_to_read(tmp_path: Path) -> None:
     path = tmp_path / "x.txt"
     path.write_bytes(NEWS.encode("gbk"))
-    [doc] = sources(read_sources(Inputs([path], ReadOptions(encoding="gbk"))))
+    [doc] = sources(read_sources([path], options=ReadOptions(encoding="gbk")))
     assert doc.text == NEWS
 
 

@@ -8,7 +8,6 @@ Encodings are detected (:mod:`kg.read.decode`), formats sniffed and split into d
 from kg.read.decode import Decoded, decode_bytes
 from kg.read.files import (
     InputFile,
-    Inputs,
     ReadOptions,
     ReadProblem,
     ReadStats,
@@ -23,6 +22,6 @@ from kg.read.files import (
 )
 from kg.read.formats import FORMATS, JsonFields
 
-__all__ = ["FORMATS", "Decoded", "InputFile", "Inputs", "JsonFields", "ReadOptions", "ReadProblem", "ReadStats",
+__all__ = ["FORMATS", "Decoded", "InputFile", "JsonFields", "ReadOptions", "ReadProblem", "ReadStats",
            "ReadWarning", "account", "decode_bytes", "doc_id_for", "id_root", "input_files", "read_bytes", "read_input",
            "read_sources"]

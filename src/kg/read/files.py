@@ -122,17 +122,6 @@ class ReadOptions:
             normalise_encoding(self.encoding)  # LookupError now rather than once per file
 
 
-class Inputs(list):
-    """Deprecated: paths together with the options to read them with (``read_sources(Inputs(paths, options))``).
-
-    ``kg.build.build`` takes ``read_options=`` now; this remains only so that older callers keep working.
-    """
-
-    def __init__(self, paths: Iterable[str | Path], options: ReadOptions) -> None:
-        super().__init__(paths)
-        self.options = options
-
-
 @dataclass(frozen=True)
 class InputFile:
     """One input to read, named once by the process that lists the inputs.
@@ -324,7 +313,7 @@ def read_sources(paths: Iterable[str | Path], *, lines: bool = False, date: str 
     reading one file becomes a problem for that file: a batch never stops on one input.
     """
     if options is None:
-        options = paths.options if isinstance(paths, Inputs) else ReadOptions()
+        options = ReadOptions()
     if overrides:
         options = replace(options, **overrides)
     stdin_used = False
