@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SEEDS, run_kg
 from rdflib import Literal, URIRef
 
 import kg.serve.explore as explore_module
@@ -151,7 +152,20 @@ def test_a_write_rebuilds_in_the_background(monkeypatch: pytest.MonkeyPatch) -> 
     assert cache.get().number_of_nodes() == 2 and cache.get().resolve("人物2") == f"{BASE}person/p2"
 
 
+def test_kg_build_prepares_the_graph_for_the_first_serve(seed_store: Path, tmp_path: Path) -> None:
+    """`kg build` saves the explorer's graph, so the first server reads it back instead of reading the store;
+    `--no-explorer-cache` skips that."""
+    assert (seed_store / disk_cache.CACHE_NAME).exists()  # built by the session fixture with plain `kg build`
+    with open_store(str(seed_store), read_only=True) as store:
+        cache = ExplorerCache(store, disk=True)
+        assert cache.get().resolve("黄勇") and cache.source == "disk cache"
+    bare = tmp_path / "bare"
+    assert run_kg("build", "--store", bare, "--date", "2021-12-16", "-q", "--no-explorer-cache", SEEDS) == 0
+    assert not (bare / disk_cache.CACHE_NAME).exists()
+
+
 def test_the_graph_is_kept_beside_the_store_until_the_store_changes(seed_store_copy: Path) -> None:
+    (seed_store_copy / disk_cache.CACHE_NAME).unlink()  # as a store built by an older kg, or with --no-explorer-cache
     with open_store(str(seed_store_copy), read_only=True) as store:
         cache = ExplorerCache(store)
         built = cache.get()

@@ -50,9 +50,10 @@ class ExplorerCache:
     keyed by a stamp of its content, so a restarted server is ready as soon as it has read that file.
     """
 
-    def __init__(self, store: GraphStore, *, disk: bool = True) -> None:
+    def __init__(self, store: GraphStore, *, disk: bool = True, pause: float = AFTER_READY_PAUSE) -> None:
         self.store = store
         self.disk = disk
+        self.pause = pause  # before saving, so that waiting requests go first (none wait in kg build)
         self._cond = threading.Condition()
         self._explorer: Explorer | None = None
         self._version = ""
@@ -123,7 +124,7 @@ class ExplorerCache:
         # (built on first use anyway, so a failure here costs time, not answers).  First a pause, so that the requests
         # that waited for the graph are answered before this work takes the interpreter: json.dumps of the table is
         # one C call that holds the GIL for a few hundred milliseconds.
-        time.sleep(AFTER_READY_PAUSE)
+        time.sleep(self.pause)
         with contextlib.suppress(Exception):
             if folder is not None and cached is None:
                 disk_cache.save(folder, stamp, explorer.table, explorer.rank_array)
@@ -196,6 +197,18 @@ def _warm(state: Any) -> None:
     cache = app.extensions["kg_explorer"] = ExplorerCache(store, disk=_disk_allowed(app.config))
     if app.config.get("KG_EXPLORE_WARM") is not False:
         cache.ensure_started()
+
+
+def save_for_next_start(store: GraphStore) -> bool:
+    """Build the explorer's graph of an on-disk ``store`` and save it beside the store, so that the first
+    ``kg serve`` after a build opens the explorer as fast as a restart does (``kg build`` calls this once it has
+    written).  False when there is nothing to save it beside, or saving is turned off."""
+    if not _disk_allowed({}) or disk_cache.store_folder(store) is None:
+        return False
+    cache = ExplorerCache(store, pause=0.0)
+    cache.get()
+    cache.wait_idle()
+    return True
 
 
 def _disk_allowed(config: Any) -> bool:
