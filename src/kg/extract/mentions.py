@@ -597,7 +597,9 @@ def crf_people(text: str, tokens: list[Token]) -> Iterable[Mention]:
             yield Mention(start, end, name, "Person", source="crf")
 
 
-_CUE_WINDOW = 12  # characters of context on each side of a cue: a name and its title sit close together
+# Characters of context on each side of a cue: a name and its title sit close together.  8 finds the same people
+# as 12 on all 400 SogouCS articles and the seed page (6 loses one) and keeps the CRF's share of extraction small.
+_CUE_WINDOW = 8
 
 
 def _tag_near_cues(text: str, tokens: list[Token]) -> list[tuple[int, int, str]]:
