@@ -152,6 +152,26 @@ def test_a_write_rebuilds_in_the_background(monkeypatch: pytest.MonkeyPatch) -> 
     assert cache.get().number_of_nodes() == 2 and cache.get().resolve("人物2") == f"{BASE}person/p2"
 
 
+def test_a_sparql_update_rebuilds_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An update through /update changes triples without changing any document's graph or hash: the explorer must
+    still notice (the store counts its writes)."""
+    monkeypatch.setattr(explore_module, "VERSION_CHECK_SECONDS", 0.0)
+    store = OxigraphStore(None)
+    doc, person = URIRef(f"{BASE}doc/1"), URIRef(f"{BASE}person/p1")
+    store.replace_graph(f"{BASE}graph/1", [(doc, RDF.type, KG.Document), (doc, KG.contentHash, Literal("1")),
+                                          (person, RDF.type, KG.Person),
+                                          (person, RDFS.label, Literal("人物1", lang="zh"))])
+    cache = ExplorerCache(store, disk=False)
+    first = cache.get()
+    assert first.resolve("人物1") == str(person)
+    store.update(f'DELETE DATA {{ <{person}> <{RDFS.label}> "人物1"@zh }} ;\n'
+                 f'INSERT DATA {{ GRAPH <{BASE}graph/1> {{ <{person}> <{RDFS.label}> "人物甲"@zh }} }}')
+    deadline = time.monotonic() + 10
+    while cache.get() is first and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert cache.get().resolve("人物甲") == str(person) and not cache.get().resolve("人物1")
+
+
 def test_kg_build_prepares_the_graph_for_the_first_serve(seed_store: Path, tmp_path: Path) -> None:
     """`kg build` saves the explorer's graph, so the first server reads it back instead of reading the store;
     `--no-explorer-cache` skips that."""

@@ -41,7 +41,8 @@ class ExplorerCache:
     """One :class:`Explorer` per store version, built in a background thread and shared by the requests.
 
     The version is the set of named graphs and document content hashes: cheap to read, and it changes whenever
-    ``kg build`` or ``kg import`` replaces a document graph (counting triples would cost a full scan).  It is
+    ``kg build`` or ``kg import`` replaces a document graph (counting triples would cost a full scan); plus the
+    store's own count of writes that keep graphs and hashes (a SPARQL update through ``/update``).  It is
     re-read at most every couple of seconds; when it changed, the new explorer is built in the background while
     requests keep the previous one, so nobody waits for a rebuild.  Only the very first build makes requests wait,
     and :meth:`status` tells the page how far it has got, so it can say "loading" rather than hang.
@@ -66,7 +67,7 @@ class ExplorerCache:
         self.build_seconds = 0.0
 
     def _read_version(self) -> str:
-        digest = hashlib.sha256()
+        digest = hashlib.sha256(str(self.store.writes).encode())
         for name in self.store.graphs():
             digest.update(name.encode())
         for h in sorted(str(r["h"]) for r in self.store.query(_VERSION_QUERY).rows):

@@ -51,6 +51,9 @@ class GraphStore(ABC):
 
     description: str = ""
     writes_batches: bool = False  # add_graphs writes many graphs in one transaction (see kg.build)
+    # Writes through this object that may change triples without changing any document graph's name or content hash
+    # (SPARQL updates, additions to a graph): caches of derived views (the explorer) include it in their version.
+    writes: int = 0
 
     @abstractmethod
     def replace_graph(self, graph: str, triples: Iterable[Triple], metadata: Iterable[Triple] = ()) -> None:

@@ -212,6 +212,7 @@ class OxigraphStore(GraphStore):
     def add_to_graph(self, graph: str, triples: Iterable[Triple]) -> None:
         name = ox.NamedNode(graph)
         self.add_quads([ox.Quad(to_ox(s), to_ox(p), to_ox(o), name) for s, p, o in triples])
+        self.writes += 1
 
     def has_graph(self, graph: str) -> bool:
         return self._store.contains_named_graph(ox.NamedNode(graph))
@@ -284,6 +285,7 @@ class OxigraphStore(GraphStore):
             # the user's text rather than into the wrapped request.
             ox.Store().update(sparql)
             self._store.update(union_preserving_update(sparql))
+            self.writes += 1
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except ValueError as exc:
