@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from kg.newsprint import date_from_name  # re-exported: the extractor's own name for it
+
 _CN_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _FULL = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
 _YEAR_MONTH = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:份|初|底|末|中旬|上旬|下旬)?(?!\s*\d{1,2}\s*[日号])")
@@ -96,14 +98,6 @@ def find_dates(text: str, doc_date: str = "") -> list[DateMention]:
                 if _valid(month, d):
                     add(m, f"{year:04d}-{month:02d}-{d:02d}")
     return sorted(out, key=lambda d: d.start)
-
-
-def date_from_name(name: str) -> str:
-    """A publication date in a file name (``zhuzhou-daily-2021-12.txt`` → ``2021-12``), or ``""``."""
-    m = re.search(r"(?<!\d)((?:19|20)\d{2})[-_.]?(0[1-9]|1[0-2])(?:[-_.]?(0[1-9]|[12]\d|3[01]))?(?!\d)", name)
-    if not m:
-        return ""
-    return "-".join(g for g in m.groups() if g)
 
 
 __all__ = ["DateMention", "date_from_name", "find_dates"]

@@ -7,6 +7,9 @@ Longer suffixes are tried first (办公室 before 办, 经开区 before 区).
 
 from __future__ import annotations
 
+# Shared with the reader (kg.newsprint): a person name starts with one of them.
+from kg.newsprint import SURNAMES as SURNAMES
+
 AGENCY_SUFFIXES = (
     "委员会", "管委会", "办公室", "办事处", "基金会", "研究会", "研究院", "研究所", "促进会", "联合会", "商会",
     "协会", "学会", "中心", "大学", "学院", "学校", "中学", "小学", "幼儿园", "医院", "卫生院", "银行", "公司",
@@ -55,15 +58,6 @@ NOT_NAMES = frozenset({
     "民营企业", "外资企业", "中小企业", "上市公司", "子公司", "母公司", "分公司", "总公司", "科研院所", "医疗机构",
     "金融机构", "监管部门", "主管部门", "有关部门", "相关部门", "职能部门", "政府部门",
 })
-
-# Common Chinese surnames (single and double): a person name starts with one of them.
-SURNAMES = frozenset(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
-    "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢"
-    "安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路"
-    "游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全"
-    "佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
-) | frozenset({"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯"})
 
 # Words jieba tags as person names that are ordinary words in news (checked on the training corpora, not the seed).
 NOT_PERSON = frozenset({"文明", "和平", "金融", "高度", "常态", "温暖", "明确",

@@ -34,9 +34,10 @@ from itertools import combinations, pairwise
 from kg.document import Document, Entity, Mention, Relation, Sentence, Span
 from kg.extract.dates import DateMention, find_dates
 from kg.extract.gazetteer import lookup, parent_chain
-from kg.extract.lexicon import POST_TITLES, SURNAMES
+from kg.extract.lexicon import POST_TITLES
 from kg.extract.money import Amount, find_money, find_quantities
 from kg.extract.tokens import tokenize
+from kg.newsprint import credits
 
 _TITLES = "|".join(sorted(POST_TITLES, key=len, reverse=True))
 _TITLE_LIST = rf"(?:{_TITLES})(?:\s*[、兼和及]\s*(?:{_TITLES}))*"
@@ -81,21 +82,7 @@ _SCHOOL_SUFFIXES = ("大学", "学院", "学校", "中学", "小学", "研究院
 _ROUTE_FROM = re.compile(r"(?:从|由|自)\s*$")
 _ROUTE_FROM_AFTER = re.compile(r"^\s*(?:始发|出发|发车)")
 _ROUTE_TO = re.compile(r"(?:至|到|抵达|终到)\s*$")
-# Byline credits: role words before names (记者/李逸峰), names before 摄, bracketed names closing a brief.
-_ROLE_WORDS = r"摄影记者|特约记者|见习记者|实习生|记者|通讯员|摄影|撰稿|责任编辑|编辑"
-_NAME = rf"(?!{_ROLE_WORDS})[\u4e00-\u9fff]{{2,4}}"
-_CREDIT_ROLE = re.compile(
-    rf"({_ROLE_WORDS})\s*[/／:：]\s*"
-    rf"({_NAME}(?:[ \u3000、，,]+{_NAME})*)")
-_CREDIT_PHOTO = re.compile(rf"(?:(记者|通讯员)\s*)?[（(]\s*({_NAME})\s*[）)]\s*摄"
-                           rf"|((?:{_NAME}[ \u3000]+)*{_NAME})[ \u3000]+摄\b")
-# 南都讯　记者刘凡　周昌和　任笑一: a dateline byline without a slash, names apart by spaces
-_CREDIT_NEWS = re.compile(rf"讯\s*[（(]?\s*({_ROLE_WORDS})\s*[/／:：]?\s*({_NAME}(?:[ \u3000、，,]+{_NAME})*)")
-_CREDIT_BRACKET = re.compile(rf"[（(]\s*({_NAME}(?:[ \u3000、，,]+{_NAME})*)\s*[）)]\s*$", re.M)
 _CREDIT_PROVIDER = re.compile(r"[（(]\s*图片由\s*([^（）()]{2,30}?)\s*提供\s*[）)]")
-
-ROLE_NAMES = {"记者": "记者", "通讯员": "通讯员", "摄影": "摄影", "摄影记者": "摄影", "特约记者": "记者",
-              "见习记者": "记者", "实习生": "实习生", "撰稿": "作者", "编辑": "编辑", "责任编辑": "编辑"}
 
 
 # Parts of speech of a word that would belong to an agency's name if it stood right before it.
@@ -894,44 +881,6 @@ def speakers(ctx: Context) -> Iterator[Relation]:
                 if trig:
                     yield _rel(ctx, event, "organizer", obj=m, at=event.start, source="quote-speaker",
                                role=trig.group(1))
-
-
-def credits(text: str) -> list[tuple[int, int, str, str]]:
-    """Names credited in bylines and captions: ``(start, end, name, role)`` for every person credited.
-
-    记者/李逸峰 通讯员/文石金 李波 (role before names), 谷月英 摄 or 通讯员(谷月英)摄 (photographer), and a bracketed
-    list of names closing a brief (（甘敏 叶金涛）).
-    """
-    out: list[tuple[int, int, str, str]] = []
-
-    def names(group_start: int, group: str, role: str) -> None:
-        for nm in re.finditer(_NAME, group):
-            name = nm.group(0)
-            if len(name) > 3 or not (name[0] in SURNAMES or name[:2] in SURNAMES):
-                continue
-            out.append((group_start + nm.start(), group_start + nm.end(), name, role))
-
-    for m in _CREDIT_ROLE.finditer(text):
-        names(m.start(2), m.group(2), ROLE_NAMES.get(m.group(1), m.group(1)))
-    for m in _CREDIT_NEWS.finditer(text, 0, 200):
-        names(m.start(2), m.group(2), ROLE_NAMES.get(m.group(1), m.group(1)))
-    for m in _CREDIT_PHOTO.finditer(text):
-        if m.group(2):
-            names(m.start(2), m.group(2), "摄影")
-        elif m.group(3):
-            line_start = text.rfind("\n", 0, m.start()) + 1
-            if m.start() - line_start <= 2:  # a caption credit line, not a sentence ending in 摄
-                names(m.start(3), m.group(3), "摄影")
-    for m in _CREDIT_BRACKET.finditer(text):
-        if text[max(0, m.start() - 1): m.start()] in {"", "。", "！", "？", "”", "\n"}:
-            names(m.start(1), m.group(1), "作者")
-    seen = set()
-    unique = []
-    for item in sorted(out):
-        if (item[0], item[3]) not in seen:
-            seen.add((item[0], item[3]))
-            unique.append(item)
-    return unique
 
 
 def credit_mentions(text: str) -> list[Mention]:

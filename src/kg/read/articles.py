@@ -21,8 +21,7 @@ import re
 from dataclasses import dataclass, replace
 
 from kg.document import Source
-from kg.extract.dates import date_from_name
-from kg.extract.relations import credits
+from kg.newsprint import credits, date_from_name
 
 _STOPS = ("。", "！", "？", "!", "?", "；", ";", "：", ":", "，", ",", "、", "…")
 _BYLINE = re.compile(r"^.{0,20}?(摄影记者|特约记者|见习记者|实习生|记者|通讯员)\s*[/／:：]")
