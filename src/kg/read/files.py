@@ -22,14 +22,16 @@ from __future__ import annotations
 import fnmatch
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from kg.document import Source
 from kg.read.decode import binary_kind, decode_bytes, looks_binary_text, normalise_encoding
 from kg.read.formats import FORMATS, JsonFields, Parsed, read_jsonl, read_sogou, read_text, sniff_format
+
+T = TypeVar("T")  # what one input yields besides warnings: Sources, or a parallel build's entries
 
 STDIN = "-"
 STDIN_ID = "stdin"
@@ -257,36 +259,47 @@ def read_bytes(data: bytes, name: str, *, lines: bool = False, date: str = "", d
 
 
 def input_files(paths: Iterable[str | Path], options: ReadOptions | None = None) -> Iterator[InputFile | ReadProblem]:
-    """The inputs :func:`read_sources` would read, in order, each with its document id; problems for bad paths."""
+    """The inputs :func:`read_sources` would read, in order, each with its document id; problems for bad paths and
+    for stdin named twice (it can be read once), each also counted in ``options.stats``."""
     options = options or ReadOptions()
     root = id_root(options)
+    stdin_used = False
     for item in iter_files(paths, options):
+        if not isinstance(item, ReadProblem) and str(item) == STDIN:
+            if not stdin_used:
+                stdin_used = True
+                yield InputFile(STDIN, STDIN, STDIN_ID)
+                continue
+            item = ReadProblem(STDIN, "stdin named twice")
         if isinstance(item, ReadProblem):
+            if options.stats is not None:
+                options.stats.problems.append(item)
             yield item
-        elif str(item) == STDIN:
-            yield InputFile(STDIN, STDIN, STDIN_ID)
         else:
             yield InputFile(str(item), str(item.resolve()), doc_id_for(item, root))
 
 
-def read_input(item: InputFile, *, lines: bool = False, date: str = "", options: ReadOptions | None = None,
-               data: bytes | None = None) -> list[Source | ReadProblem | ReadWarning]:
-    """Everything one input yields (``data``: its bytes when already read, e.g. stdin); never raises."""
+def read_input(item: InputFile, *, lines: bool = False, date: str = "",
+               options: ReadOptions | None = None) -> list[Source | ReadProblem | ReadWarning]:
+    """Everything one input yields (stdin from ``options.stdin`` or the process's own); never raises."""
     options = options or ReadOptions()
-    if data is not None:
-        return _guarded(lambda: read_bytes(data, item.name, lines=lines, date=date, doc_id=item.doc_id,
-                                           options=options), item.name)
-    return _guarded(lambda: read_bytes(Path(item.path).read_bytes(), item.name, lines=lines, date=date,
-                                       doc_id=item.doc_id, options=options), item.name)
+
+    def load() -> bytes:
+        if item.path == STDIN:
+            return (options.stdin if options.stdin is not None else sys.stdin.buffer).read()
+        return Path(item.path).read_bytes()
+
+    return _guarded(lambda: read_bytes(load(), item.name, lines=lines, date=date, doc_id=item.doc_id,
+                                       options=options), item.name)
 
 
-def account(results: list[Source | ReadProblem | ReadWarning],
-            options: ReadOptions) -> Iterator[Source | ReadProblem]:
+def account(results: Sequence[T | ReadWarning], options: ReadOptions, *, counted: bool = False) -> Iterator[T]:
     """Count one input's results in ``options.stats``, pass its warnings to ``options.on_warning``, and yield the
     rest: what :func:`read_sources` does with what a file yields (a parallel build does it with what a worker
-    read)."""
+    read).  ``counted``: the input was counted as read already (documents a coordinator read and sent out), so
+    only its problems and warnings count now."""
     stats = options.stats
-    if stats is not None and not any(isinstance(r, ReadProblem) for r in results):
+    if stats is not None and not counted and not any(isinstance(r, ReadProblem) for r in results):
         stats.files_read += 1
     for result in results:
         if isinstance(result, ReadWarning):
@@ -298,7 +311,7 @@ def account(results: list[Source | ReadProblem | ReadWarning],
         if stats is not None:
             if isinstance(result, ReadProblem):
                 stats.problems.append(result)
-            else:
+            elif not counted:
                 stats.documents += 1
         yield result
 
@@ -316,28 +329,11 @@ def read_sources(paths: Iterable[str | Path], *, lines: bool = False, date: str 
         options = ReadOptions()
     if overrides:
         options = replace(options, **overrides)
-    stdin_used = False
     for item in input_files(paths, options):
         if isinstance(item, ReadProblem):
-            if options.stats is not None:
-                options.stats.problems.append(item)
-            yield item
+            yield item  # already counted
             continue
-        if item.path == STDIN:
-            if stdin_used:
-                results: list[Source | ReadProblem | ReadWarning] = [ReadProblem(STDIN, "stdin named twice")]
-            else:
-                stdin_used = True
-                stream = options.stdin if options.stdin is not None else sys.stdin.buffer
-                try:
-                    data = stream.read()
-                except OSError as exc:
-                    results = [ReadProblem(STDIN, exc.strerror or str(exc))]
-                else:
-                    results = read_input(item, lines=lines, date=date, options=options, data=data)
-        else:
-            results = read_input(item, lines=lines, date=date, options=options)
-        yield from account(results, options)
+        yield from account(read_input(item, lines=lines, date=date, options=options), options)
 
 
 def _simplified(text: str, mode: str) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from kg.read import ReadOptions, ReadProblem, ReadWarning
+from kg.read import ReadOptions, ReadProblem, account
 from kg.scale.plan import plan_tasks
 from kg.scale.pool import TaskFailure
 from kg.scale.work import Entry, Extracted, Failed, FilesTask, SourcesTask, TaskResult, Unchanged
@@ -60,22 +60,8 @@ def _accounted(task: FilesTask | SourcesTask, result: TaskResult, options: ReadO
             stats.encodings[name] = stats.encodings.get(name, 0) + n
         for name, n in result.formats.items():
             stats.formats[name] = stats.formats.get(name, 0) + n
-    for entries in result.groups:
-        if stats is not None and isinstance(task, FilesTask) and not any(isinstance(e, ReadProblem) for e in entries):
-            stats.files_read += 1
-        for entry in entries:
-            if isinstance(entry, ReadWarning):
-                if stats is not None:
-                    stats.warnings.append(entry)
-                if options.on_warning is not None:
-                    options.on_warning(entry)
-                continue
-            if stats is not None:
-                if isinstance(entry, ReadProblem):
-                    stats.problems.append(entry)
-                elif isinstance(task, FilesTask):  # a SourcesTask's documents were counted when read
-                    stats.documents += 1
-            yield entry
+    for entries in result.groups:  # a SourcesTask's documents were counted when the coordinator read them
+        yield from account(entries, options, counted=isinstance(task, SourcesTask))
 
 
 def _failed(task: FilesTask | SourcesTask, failure: TaskFailure, options: ReadOptions) -> Iterator[Entry]:

@@ -10,7 +10,6 @@ of a serial read.  Reading here is cheap next to extraction (decoding and ``json
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -43,7 +42,6 @@ def plan_tasks(paths: Iterable[str | Path], *, lines: bool, date: str, options: 
     fault = current_fault()
     group: list[InputFile] = []
     group_bytes = 0
-    stdin_used = False
 
     def files_task() -> FilesTask:
         wanted = {}
@@ -53,9 +51,7 @@ def plan_tasks(paths: Iterable[str | Path], *, lines: bool, date: str, options: 
 
     for item in input_files(paths, options):
         if isinstance(item, ReadProblem):
-            if options.stats is not None:
-                options.stats.problems.append(item)
-            yield item
+            yield item  # already counted
             continue
         size = _size(item)
         if item.path != STDIN and size <= BIG_FILE_BYTES:
@@ -68,20 +64,8 @@ def plan_tasks(paths: Iterable[str | Path], *, lines: bool, date: str, options: 
         if group:
             yield files_task()
             group, group_bytes = [], 0
-        if item.path == STDIN:
-            if stdin_used:
-                problem = ReadProblem(STDIN, "stdin named twice")
-                if options.stats is not None:
-                    options.stats.problems.append(problem)
-                yield problem
-                continue
-            stdin_used = True
-            stream = options.stdin if options.stdin is not None else sys.stdin.buffer
-            results = read_input(item, lines=lines, date=date, options=options, data=stream.read())
-        else:
-            results = read_input(item, lines=lines, date=date, options=options)
         chunk = []
-        for result in account(results, options):
+        for result in account(read_input(item, lines=lines, date=date, options=options), options):
             if isinstance(result, ReadProblem):
                 yield result
                 continue
