@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -100,18 +101,25 @@ def solution_rows(result: ox.QuerySolutions, convert: Callable[[object], R],
     return names, rows, truncated
 
 
-def run_checked(engine: ox.Store, sparql: str, where: str, **dataset: object) -> object:
-    """Guard a query, run it on the engine, and turn the engine's errors into ours (syntax and refusals become a
-    :class:`QueryError` the user can act on; I/O failures a :class:`StoreError` naming ``where``)."""
+@contextmanager
+def engine_errors(failed: str) -> Iterator[None]:
+    """Turn the engine's errors (and the guard's) into ours: syntax errors and refusals become a
+    :class:`QueryError` the user can act on; I/O failures a :class:`StoreError` that starts with ``failed``."""
     try:
-        check_query(sparql)
-        return engine.query(sparql, **dataset)
+        yield
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc}") from exc
     except ValueError as exc:
         raise QueryError(str(exc)) from exc
     except OSError as exc:
-        raise StoreError(f"query failed on {where}: {exc}") from exc
+        raise StoreError(f"{failed}: {exc}") from exc
+
+
+def run_checked(engine: ox.Store, sparql: str, where: str, **dataset: object) -> object:
+    """Guard a query and run it on the engine, with its errors made ours (:func:`engine_errors`)."""
+    with engine_errors(f"query failed on {where}"):
+        check_query(sparql)
+        return engine.query(sparql, **dataset)
 
 
 def _in_default(quads: list[ox.Quad]) -> list[ox.Quad]:
@@ -276,22 +284,13 @@ class OxigraphStore(GraphStore):
     def update(self, sparql: str) -> None:
         if self.read_only:
             raise StoreError(f"{self.description} is open read-only; updates need a store opened for writing")
-        try:
+        with engine_errors(f"update failed on {self.description}"):
             check_update(sparql)
-        except ValueError as exc:
-            raise QueryError(str(exc)) from exc
-        try:
             # Parsed (and run) on an empty scratch store first, so that a syntax error's line and column point into
             # the user's text rather than into the wrapped request.
             ox.Store().update(sparql)
             self._store.update(union_preserving_update(sparql))
-            self.writes += 1
-        except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}") from exc
-        except ValueError as exc:
-            raise QueryError(str(exc)) from exc
-        except OSError as exc:
-            raise StoreError(f"update failed on {self.description}: {exc}") from exc
+        self.writes += 1
 
     def __len__(self) -> int:
         result = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }",
