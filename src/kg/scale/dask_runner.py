@@ -17,11 +17,10 @@ Dask is imported only here, when a build asks for it, so ``kg`` starts as fast w
 from __future__ import annotations
 
 import os
-from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from kg.scale.pool import Outcome, TaskFailure
+from kg.scale.pool import InFlight, Outcome, TaskFailure
 from kg.scale.work import Task, run_task, warm_up
 
 
@@ -65,28 +64,12 @@ class DaskRunner:
 
     def run(self, items: Iterable[object]) -> Iterator[tuple[object, Outcome]]:
         distributed = _distributed()
-        queue: deque[tuple[object, Any]] = deque()
-        source = iter(items)
-        in_flight = 0
-        exhausted = False
-        while True:
-            while not exhausted and in_flight < self.window:
-                item = next(source, None)
-                if item is None:
-                    exhausted = True
-                    break
-                if isinstance(item, Task):
-                    queue.append((item, self.client.submit(run_task, item, retries=1, pure=False)))
-                    in_flight += 1
-                else:
-                    queue.append((item, None))
-            if not queue:
-                return
-            item, future = queue.popleft()
+        window = InFlight(items, self.window, lambda task: self.client.submit(run_task, task, retries=1, pure=False))
+        while window.fill():
+            item, future = window.pop()
             if future is None:
                 yield item, None
                 continue
-            in_flight -= 1
             yield from self._outcomes(item, future, distributed, split=True)
 
     def _outcomes(self, task: Task, future: Any, distributed: Any, *, split: bool) -> Iterator[tuple[Task, Outcome]]:

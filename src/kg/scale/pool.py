@@ -13,10 +13,11 @@ from __future__ import annotations
 import multiprocessing
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any
 
 from kg.scale.work import Task, TaskResult, run_task, warm_up
 
@@ -41,6 +42,48 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+class InFlight:
+    """Items in input order, with at most ``limit`` tasks submitted at a time (enough to keep workers busy, few
+    enough to bound memory); items that are not tasks wait their turn in the queue with no future.  Shared by the
+    local pool and the Dask runner, which differ only in how a task is submitted and how failures are handled."""
+
+    def __init__(self, items: Iterable[object], limit: int, submit: Callable[[Task], Any]) -> None:
+        self.source = iter(items)
+        self.limit = limit
+        self.submit = submit
+        self.queue: deque[tuple[object, Any]] = deque()
+        self.running = 0
+        self.exhausted = False
+
+    def fill(self) -> bool:
+        """Submit tasks up to the limit; False once every item has been taken out."""
+        while not self.exhausted and self.running < self.limit:
+            item = next(self.source, _END)
+            if item is _END:
+                self.exhausted = True
+                break
+            if isinstance(item, Task):
+                self.queue.append((item, self.submit(item)))
+                self.running += 1
+            else:
+                self.queue.append((item, None))
+        return bool(self.queue)
+
+    def pop(self) -> tuple[object, Any]:
+        """The oldest item and its future (None for a passthrough item)."""
+        item, future = self.queue.popleft()
+        if future is not None:
+            self.running -= 1
+        return item, future
+
+    def drain(self) -> list[tuple[object, Any]]:
+        """Take every queued item out at once (their futures died with a broken pool)."""
+        items = list(self.queue)
+        self.queue.clear()
+        self.running = 0
+        return items
+
+
 class ProcessRunner:
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
@@ -61,45 +104,26 @@ class ProcessRunner:
 
     def run(self, items: Iterable[object]) -> Iterator[tuple[object, Outcome]]:
         """(item, outcome) for every item, in order; tasks run in the pool, anything else passes through."""
-        queue: deque[tuple[object, Future | None]] = deque()
-        source = iter(items)
-        in_flight = 0
-        exhausted = False
-        while True:
-            while not exhausted and in_flight < self.window:
-                item = next(source, _END)
-                if item is _END:
-                    exhausted = True
-                    break
-                if isinstance(item, Task):
-                    queue.append((item, self.pool.submit(run_task, item)))
-                    in_flight += 1
-                else:
-                    queue.append((item, None))
-            if not queue:
-                return
-            item, future = queue[0]
+        window = InFlight(items, self.window, lambda task: self.pool.submit(run_task, task))
+        while window.fill():
+            item, future = window.queue[0]
             if future is None:
-                queue.popleft()
+                window.pop()
                 yield item, None
                 continue
             try:
                 result = future.result()
             except BrokenProcessPool:
-                suspects = list(queue)
-                queue.clear()
-                in_flight = 0
+                suspects = window.drain()
                 self._replace_pool()
                 for suspect, pending in suspects:
                     yield from self._recover(suspect, pending)
                 continue
             except Exception as exc:  # the task itself failed (not one document: those are caught in the worker)
-                queue.popleft()
-                in_flight -= 1
+                window.pop()
                 yield from self._alone(item, f"{type(exc).__name__}: {str(exc)[:200]}")
                 continue
-            queue.popleft()
-            in_flight -= 1
+            window.pop()
             yield item, result
 
     def _recover(self, item: object, pending: Future | None) -> Iterator[tuple[object, Outcome]]:
