@@ -19,7 +19,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.rdf.namespaces import PREFIXES
-from kg.store import GraphStore, QueryError, StoreError
+from kg.store import GraphStore, StoreError
 from kg.store.oxigraph_store import protocol_dataset, run_checked, solution_rows, take
 from kg.store.sparql_guard import check_query, strip_literals
 
@@ -58,13 +58,6 @@ def _term(term: Any) -> dict[str, Any]:
     raise TypeError(f"unsupported term {term!r}")
 
 
-def _guard(query: str) -> None:
-    try:
-        check_query(query)
-    except ValueError as exc:
-        raise QueryError(str(exc)) from exc
-
-
 def native_select(engine: ox.Store, query: str, default_graphs: list[str], named_graphs: list[str], fmt: str,
                   limit: int | None) -> tuple[bytes, bool] | None:
     """(body, truncated) of a SELECT serialised by Oxigraph itself, or None to take the iterating path.
@@ -78,7 +71,7 @@ def native_select(engine: ox.Store, query: str, default_graphs: list[str], named
     """
     if fmt not in ("json", "xml"):
         return None
-    _guard(query)
+    check_query(query)
     text = query
     if limit is not None:
         own = _TRAILING_LIMIT.search(strip_literals(query))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from kg.store.base import QueryError
+
 MAX_QUERY_CHARS = 100_000
 MAX_NESTING = 200
 
@@ -41,12 +43,12 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
 
 
 def check_shape(text: str, what: str = "query") -> str:
-    """Raise ValueError for an empty, over-long or over-deep request (the engine crashes on deep nesting); return
+    """Raise QueryError for an empty, over-long or over-deep request (the engine crashes on deep nesting); return
     the text with strings, IRIs and comments blanked, for keyword checks."""
     if not text.strip():
-        raise ValueError(f"empty {what}")
+        raise QueryError(f"empty {what}")
     if len(text) > MAX_QUERY_CHARS:
-        raise ValueError(f"{what} is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
+        raise QueryError(f"{what} is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}")
     code = strip_literals(text)
     if code.count("(") + code.count("{") + code.count("[") <= MAX_NESTING:
         return code  # cannot nest deeper than it has brackets: no need to walk it character by character
@@ -56,17 +58,17 @@ def check_shape(text: str, what: str = "query") -> str:
             depth += 1
             if depth > MAX_NESTING:
                 line, col = line_col(text, i)
-                raise ValueError(f"{what} nests deeper than {MAX_NESTING} levels at line {line}, column {col}")
+                raise QueryError(f"{what} nests deeper than {MAX_NESTING} levels at line {line}, column {col}")
         elif ch in ")}]":
             depth -= 1
     return code
 
 
 def check_query(query: str) -> None:
-    """Raise ValueError naming the problem (and its line and column) for a query no engine should run."""
+    """Raise QueryError naming the problem (and its line and column) for a query no engine should run."""
     problem = _query_problem(query)
     if problem is not None:
-        raise ValueError(problem)
+        raise QueryError(problem)
 
 
 @lru_cache(maxsize=64)
@@ -74,7 +76,7 @@ def _query_problem(query: str) -> str | None:
     """What is wrong with ``query`` (cached: the endpoint checks a query on more than one path), or None."""
     try:
         code = check_shape(query)
-    except ValueError as exc:
+    except QueryError as exc:
         return str(exc)
     found = _REFUSED.search(code)
     if found is None:
@@ -90,11 +92,11 @@ def _query_problem(query: str) -> str | None:
 
 
 def check_update(text: str) -> None:
-    """Raise ValueError for an update no engine should run here: empty, too long, too deep, or fetching remote data
+    """Raise QueryError for an update no engine should run here: empty, too long, too deep, or fetching remote data
     (``LOAD`` and ``SERVICE``: a store never fetches a URL on a request's behalf)."""
     code = check_shape(text, "update")
     remote = _REMOTE_UPDATE.search(code)
     if remote:
         line, col = line_col(text, remote.start())
-        raise ValueError(f"{remote.group(1).upper()} is not allowed (line {line}, column {col}): kg never fetches "
+        raise QueryError(f"{remote.group(1).upper()} is not allowed (line {line}, column {col}): kg never fetches "
                          "remote data")
