@@ -140,7 +140,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=30.0,
                    help="seconds a query may run before it is stopped with a 503 (default 30)")
     p.add_argument("--max-rows", type=int, default=10_000, help="result-size cap in rows/triples (default 10000)")
-    p.add_argument("--workers", type=int, default=None, help="query worker processes (default: two per core, 8-16)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="serving processes that answer SPARQL for an on-disk store (default: one per core, at least 2)")
     p.add_argument("--allow-update", action="store_true", help="enable POST /update (needs --token)")
     p.add_argument("--token", default=None, help="bearer token for /update (or set KG_UPDATE_TOKEN)")
 

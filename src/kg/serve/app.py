@@ -52,7 +52,7 @@ def create_app(store: GraphStore, *, base: str = DEFAULT_BASE, result_limit: int
     app.register_error_handler(HTTPException, _plain_error)
     app.after_request(_cors)
     app.after_request(_gzip)
-    app.wsgi_app = SparqlHotPath(app)  # type: ignore[method-assign]
+    app.wsgi_app = SparqlHotPath.in_front_of(app)  # type: ignore[method-assign]
     return app
 
 

@@ -83,11 +83,23 @@ def _single(values: dict[str, list[str]], name: str) -> str | None:
 
 
 class SparqlHotPath:
-    """WSGI middleware answering well-formed ``/sparql`` queries without Flask; the rest goes to ``app``."""
+    """WSGI middleware answering well-formed ``/sparql`` queries on ``runner``; the rest goes to ``next_app``.
 
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.next = app.wsgi_app
+    It needs no Flask, so the same object serves in front of the app (:meth:`in_front_of`) and inside a serving
+    process that forwards everything else to the app in another process (:mod:`kg.serve.prefork`).
+    """
+
+    def __init__(self, next_app: Callable[..., Iterable[bytes]], *, runner: Any, result_limit: int,
+                 timeout: float) -> None:
+        self.next = next_app
+        self.runner = runner
+        self.result_limit = result_limit
+        self.timeout = timeout
+
+    @classmethod
+    def in_front_of(cls, app: Flask) -> SparqlHotPath:
+        return cls(app.wsgi_app, runner=app.extensions["kg_runner"], result_limit=app.config["KG_RESULT_LIMIT"],
+                   timeout=app.config["KG_TIMEOUT"])
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != "/sparql" or environ.get("REQUEST_METHOD") not in ("GET", "POST"):
@@ -95,9 +107,8 @@ class SparqlHotPath:
         job = self._job(environ)
         if job is None:
             return self.next(environ, start_response)
-        config = self.app.config
-        job.limit = config["KG_RESULT_LIMIT"]
-        answer = self.app.extensions["kg_runner"].run(job, config["KG_TIMEOUT"])
+        job.limit = self.result_limit
+        answer = self.runner.run(job, self.timeout)
         return self._respond(environ, start_response, answer)
 
     def _job(self, environ: dict[str, Any]) -> Job | None:
@@ -140,7 +151,7 @@ class SparqlHotPath:
                    named_graphs=params.get("named-graph-uri", []))
 
     def _respond(self, environ: dict[str, Any], start_response: StartResponse, answer: Answer) -> list[bytes]:
-        headers = answer_headers(answer, self.app.config["KG_RESULT_LIMIT"])
+        headers = answer_headers(answer, self.result_limit)
         headers += cors_headers("/sparql", environ["REQUEST_METHOD"])
         headers.append(("Vary", "Accept, Accept-Encoding"))
         body = answer.body
