@@ -89,3 +89,19 @@ def test_truncated_results_say_so(clients) -> None:
     assert response.status_code == 200
     assert response.headers["X-KG-Truncated"].startswith("true; the result was cut at 5 rows")
     assert len(response.get_json()["results"]["bindings"]) == 5
+
+
+def test_fast_field_parsing_agrees_with_urllib() -> None:
+    """The hot path decodes query strings its own (faster) way; it must read every field exactly as urllib does,
+    including broken escapes, half UTF-8 sequences, raw backslashes and non-ASCII text."""
+    import random
+    import urllib.parse
+
+    from kg.serve.hot_path import parse_fields
+
+    rng = random.Random(5)
+    pieces = [*"abc =&+%\\/?#{}\"'<>;", "炎", "帝", "\n", "%2", "%zz", "%E7", "%82", "%5C", "%25", "%41", "é"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 24)))
+        for sent in (text, urllib.parse.quote(text), urllib.parse.urlencode({"query": text, "format": text})):
+            assert parse_fields(sent) == urllib.parse.parse_qs(sent, keep_blank_values=True), sent

@@ -36,7 +36,7 @@ from kg.store.sparql_guard import strip_literals
 # What fast.py serialises itself: JSON/XML for SELECT and ASK, every RDF format for graphs.
 _FAST = {"select": lambda f: f in ("json", "xml"), "ask": lambda f: f in ("json", "xml"), "graph": lambda f: True}
 _ERROR_AT = re.compile(r"\bat (\d+):(\d+):")  # Oxigraph's "error at 3:2:" said in words
-_FORM = re.compile(r"(?<![:\w?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)\b(?!:)", re.IGNORECASE)
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)  # prefixed names and variables: below
 
 
 @dataclass
@@ -70,11 +70,13 @@ class Answer:
 
 def query_form(query: str) -> str | None:
     """``select``, ``ask`` or ``graph`` from the query's first keyword (strings, IRIs and comments ignored)."""
-    found = _FORM.search(strip_literals(query))
-    if not found:
-        return None
-    word = found.group(1).upper()
-    return {"SELECT": "select", "ASK": "ask"}.get(word, "graph")
+    code = strip_literals(query)
+    for found in _FORM.finditer(code):
+        start, end = found.span()
+        if (start and code[start - 1] in ":?$") or code[end : end + 1] == ":":
+            continue  # ex:select, ?ask, $construct or select:thing are names, not the query form
+        return {"SELECT": "select", "ASK": "ask"}.get(found.group(1).upper(), "graph")
+    return None
 
 
 def run_query(store: GraphStore, job: Job) -> QueryResult:
