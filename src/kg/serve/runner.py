@@ -5,6 +5,8 @@ only stops the *response* while the engine keeps burning a core (Oxigraph server
 also answers ``200`` with a truncated body).  :class:`ProcessRunner` keeps a small pool of worker processes, each
 with the on-disk store opened read-only; a query that overruns its limit gets its worker killed and replaced, and a
 query that crashes the engine (pyoxigraph segfaults on some hostile input) costs one worker, never the server.
+In ``kg serve`` it runs the queries that reach the Flask app (named queries, entity pages); the SPARQL hot path is
+answered by the serving processes of :mod:`kg.serve.prefork`, which call :func:`execute` themselves.
 Workers serialise results themselves and send back bytes, so no rdflib terms cross the process boundary on the hot
 path.
 
