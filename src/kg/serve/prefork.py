@@ -276,8 +276,10 @@ class Supervisor:
                     if message[0] == "ready":
                         serving.ready = True
                     if message[0] == "retiring":
-                        self._forget(serving)  # it exits by itself once drained
+                        self._forget(serving)
                         self._replace()
+                        # It exits by itself once drained; if it cannot (the engine holds the interpreter), kill it.
+                        threading.Thread(target=self._reap, args=(serving,), name="kg-reap", daemon=True).start()
                         continue
                     if message[0] == "error":
                         gone = True
@@ -287,6 +289,11 @@ class Supervisor:
                     serving.kill()
                     self._forget(serving)
                     self._replace()
+
+    @staticmethod
+    def _reap(serving: _Serving) -> None:
+        serving.process.join(DRAIN_SECONDS + 5)
+        serving.kill()
 
     def _forget(self, serving: _Serving) -> None:
         with self._lock:
