@@ -14,8 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
-                         "proxy-connection", "date", "server"})
+from kg.serve.http1 import HOP_BY_HOP
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -36,7 +35,7 @@ def request_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
     for key, value in environ.items():
         if key.startswith("HTTP_"):
             name = key[5:].replace("_", "-").title()
-            if name.lower() not in _HOP_BY_HOP:
+            if name.lower() not in HOP_BY_HOP:
                 headers.append((name, value))
     if environ.get("CONTENT_TYPE"):
         headers.append(("Content-Type", environ["CONTENT_TYPE"]))
@@ -77,7 +76,7 @@ class ForwardToApp:
                 conn.close()
                 if attempt:
                     raise
-        relayed = [(name, value) for name, value in response.getheaders() if name.lower() not in _HOP_BY_HOP]
+        relayed = [(name, value) for name, value in response.getheaders() if name.lower() not in HOP_BY_HOP]
         start_response(f"{response.status} {response.reason}", relayed)
         return _Relay(response, conn)
 

@@ -30,8 +30,9 @@ from urllib.parse import unquote_to_bytes
 MAX_HEAD_BYTES = 64 * 1024
 MAX_BODY_BYTES = 2 << 20
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
-_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
-                         "proxy-connection", "date", "server"})
+# Headers that describe one connection (or that this server writes itself), never passed on from an app or a client.
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+                        "proxy-connection", "date", "server"})
 _REASONS = {100: "Continue", 200: "OK", 400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large",
             431: "Request Header Fields Too Large", 500: "Internal Server Error", 501: "Not Implemented",
             503: "Service Unavailable", 505: "HTTP Version Not Supported"}
@@ -107,7 +108,7 @@ def render(status: str, headers: list[tuple[str, str]], body: bytes = b"", *, cl
            version: str = "HTTP/1.1", chunked: bool = False) -> bytes:
     """A complete response head (the app's end-to-end headers, then ours: Date, Server, framing), then ``body``."""
     lines = [f"{version} {status}"]
-    lines += [f"{name}: {value}" for name, value in headers if name.lower() not in _HOP_BY_HOP]
+    lines += [f"{name}: {value}" for name, value in headers if name.lower() not in HOP_BY_HOP]
     if chunked:
         lines.append("Transfer-Encoding: chunked")
     lines.append(_date())
