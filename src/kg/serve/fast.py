@@ -74,7 +74,10 @@ def native_select(engine: ox.Store, query: str, default_graphs: list[str], named
     check_query(query)
     text = query
     if limit is not None:
-        own = _TRAILING_LIMIT.search(strip_literals(query))
+        code = strip_literals(query)
+        # Only the end can hold a trailing LIMIT: search the last 64 characters, not the whole query (a LIMIT
+        # written with more blanks than that is missed, and the query then takes the iterating path).
+        own = _TRAILING_LIMIT.search(code, max(0, len(code.rstrip()) - 64))
         if own is None:
             text = f"{query}\nLIMIT {limit + 1}"
         elif int(own.group(1)) > limit:  # the query's own LIMIT is above the cap: lower it to cap + 1

@@ -39,6 +39,7 @@ from kg.store.sparql_guard import strip_literals
 _FAST = {"select": lambda f: f in ("json", "xml"), "ask": lambda f: f in ("json", "xml"), "graph": lambda f: True}
 _ERROR_AT = re.compile(r"\bat (\d+):(\d+):")  # Oxigraph's "error at 3:2:" said in words
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)  # prefixed names and variables: below
+_FORM_WORDS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
 @dataclass
@@ -73,6 +74,15 @@ class Answer:
 def query_form(query: str) -> str | None:
     """``select``, ``ask`` or ``graph`` from the query's first keyword (strings, IRIs and comments ignored)."""
     code = strip_literals(query)
+    if code.isascii():  # the usual case: the first keyword found by substring searches, not a regex scan
+        upper = code.upper()
+        starts = [i for i in (upper.find(word) for word in _FORM_WORDS) if i >= 0]
+        start = min(starts, default=-1)
+        found = _FORM.match(code, start) if start >= 0 else None
+        if found and not (start and (code[start - 1] in ":?$_" or code[start - 1].isalnum())) \
+                and code[found.end() : found.end() + 1] != ":":
+            return {"SELECT": "select", "ASK": "ask"}.get(found.group(1).upper(), "graph")
+        # the first one is part of a name (?selection, ex:ask): look at every occurrence below
     for found in _FORM.finditer(code):
         start, end = found.span()
         if (start and code[start - 1] in ":?$") or code[end : end + 1] == ":":
