@@ -139,7 +139,7 @@ class SparqlHotPath:
             return self.next(environ, start_response)
         job.limit = self.result_limit
         answer = self.runner.run(job, self.timeout)
-        return self._respond(environ, start_response, answer)
+        return self.respond(environ, start_response, answer)
 
     def _job(self, environ: dict[str, Any]) -> Job | None:
         """The job for a request in the protocol's common case, or None to let the Flask view decide."""
@@ -180,7 +180,8 @@ class SparqlHotPath:
                    default_graphs=params.get("default-graph-uri", []),
                    named_graphs=params.get("named-graph-uri", []))
 
-    def _respond(self, environ: dict[str, Any], start_response: StartResponse, answer: Answer) -> list[bytes]:
+    def respond(self, environ: dict[str, Any], start_response: StartResponse, answer: Answer) -> list[bytes]:
+        """The response for ``answer``: also used by a serving process's watchdog to answer for a stuck query."""
         headers = answer_headers(answer, self.result_limit)
         headers += cors_headers("/sparql", environ["REQUEST_METHOD"])
         headers.append(("Vary", "Accept, Accept-Encoding"))

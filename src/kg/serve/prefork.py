@@ -119,7 +119,7 @@ class Watchdog:
 
     def _render(self, environ: dict[str, Any], answer: Answer) -> bytes:
         captured: list[Any] = []
-        body = b"".join(self.hot._respond(environ, lambda status, headers: captured.extend((status, headers)),
+        body = b"".join(self.hot.respond(environ, lambda status, headers: captured.extend((status, headers)),
                                           answer))
         return http1.render(captured[0], captured[1], body, close=True)
 
