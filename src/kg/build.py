@@ -272,7 +272,10 @@ class _Pending:
 
     def __init__(self, store: GraphStore, report: BuildReport, *, remote_batches: bool = False) -> None:
         # Quads per batch; KG_BUILD_BATCH_QUADS lets tests (and users who want smaller losses on a kill) change it.
-        self.max_quads = int(os.environ.get("KG_BUILD_BATCH_QUADS", "20000"))
+        # Each batch is one run of the bulk loader, which has a fixed cost (sorted files per index, their ingest):
+        # 50,000 quads took 0.75x the loader CPU of 20,000 for 68 MiB more peak memory, 100,000 took 0.61x for
+        # 174 MiB more (benchmarks/load_batches.py, 300,000 triples).
+        self.max_quads = int(os.environ.get("KG_BUILD_BATCH_QUADS", "50000"))
         self.store = store
         self.report = report
         self.remote_batches = remote_batches and bulk.posts_batches(store)
