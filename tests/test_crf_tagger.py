@@ -181,3 +181,16 @@ def test_styled_features_match_add_style() -> None:
         base = sent2features(normalize(text), None)
         for style in ("cluener", "pd"):
             assert sent2features(normalize(text), style) == add_style(base, style)
+
+
+def test_suffix_features_follow_the_lexicons() -> None:
+    from kg.extract.crf.features import AGENCY_SUFFIXES, PLACE_SUFFIXES, sent2features
+
+    text = "北京市人民政府办公厅与湖南省长沙县电视台"
+    feats = sent2features(normalize(text))
+    for i, row in enumerate(feats):
+        for length in (1, 2, 3):
+            tail = text[i - length + 1 : i + 1] if i + 1 >= length else ""
+            assert (f"asuf{length}" in row) == (tail in AGENCY_SUFFIXES)
+            assert (f"psuf{length}" in row) == (tail in PLACE_SUFFIXES)
+    assert "asuf3" in feats[text.index("电视台") + 2] and "psuf1" in feats[text.index("县")]

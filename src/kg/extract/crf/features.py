@@ -29,11 +29,13 @@ import importlib.util
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import jieba
 import jieba.posseg as pseg
+import numpy as np
 
-from kg.extract.crf import clusters
+from kg.extract.crf import charcnn, clusters
 
 jieba.setLogLevel(60)
 
@@ -99,6 +101,17 @@ def char_type(ch: str) -> str:
     if cat.startswith("P"):
         return "P"
     return "X"
+
+
+_CHAR_TYPES: dict[str, str] = {}
+
+
+def _remember_type(ch: str) -> str:
+    """char_type of *ch*, memoised: sent2features asks for every character of every chunk."""
+    if len(_CHAR_TYPES) > 100_000:  # bound the memo on adversarial input (every code point once)
+        _CHAR_TYPES.clear()
+    kind = _CHAR_TYPES[ch] = char_type(ch)
+    return kind
 
 
 def _jionlp_dictionary_dir() -> Path | None:
@@ -229,11 +242,14 @@ def _suffix_kind(word: str) -> str:
     return ""
 
 
-def word_info(text: str, tokens: list[tuple[str, str]] | None = None) -> tuple[list[str], list[str], list[str],
-                                                                              list[str], list[str]]:
+_NO_CLASSES = ("", "", "", "")
+
+
+def word_info(text: str, tokens: list[tuple[str, str]] | None = None) -> tuple[
+        list[str], list[str], list[str], list[str], list[tuple[str, str, str, str]]]:
     """Per-char jieba word position (B/M/E/S), POS, word string, suffix kind and word classes.
 
-    The word classes are "coarse|fine|previous word's coarse|next word's coarse" (see :mod:`clusters`).
+    The word classes are (coarse, fine, previous word's coarse, next word's coarse) (see :mod:`clusters`).
 
     ``tokens`` (word, POS) pairs the caller already has for this text save a second jieba pass, which is half the
     tagger's cost inside the extraction pipeline.  jieba returns tokens whose concatenation is the input; if they
@@ -250,18 +266,22 @@ def word_info(text: str, tokens: list[tuple[str, str]] | None = None) -> tuple[l
         tokens = [(c, "x") for c in text]
     word_classes = clusters.load()[1]
     classes = [word_classes.get(w, ("", "")) for w, _ in tokens]
-    wcl = [""] * n
+    wcl: list[tuple[str, str, str, str]] = [_NO_CLASSES] * n
     i = 0
+    last = len(tokens) - 1
     for t, (word, flag) in enumerate(tokens):
         length = len(word)
         kind = _suffix_kind(word)
-        for k in range(length):
-            pos_in_word[i + k] = "S" if length == 1 else ("B" if k == 0 else ("E" if k == length - 1 else "M"))
-            pos_tag[i + k] = flag
-            words[i + k] = word if length <= 6 else ""
-            suffix[i + k] = kind
-            wcl[i + k] = "|".join((classes[t][0], classes[t][1], classes[t - 1][0] if t else "^",
-                                   classes[t + 1][0] if t + 1 < len(tokens) else "$"))
+        shown = word if length <= 6 else ""
+        around = (classes[t][0], classes[t][1], classes[t - 1][0] if t else "^", classes[t + 1][0] if t < last else "$")
+        if length == 1:
+            pos_in_word[i] = "S"
+        else:
+            pos_in_word[i : i + length] = ["B", *(["M"] * (length - 2)), "E"]
+        pos_tag[i : i + length] = [flag] * length
+        words[i : i + length] = [shown] * length
+        suffix[i : i + length] = [kind] * length
+        wcl[i : i + length] = [around] * length
         i += length
     return pos_in_word, pos_tag, words, suffix, wcl
 
@@ -276,8 +296,30 @@ _STYLED_AT = tuple(k for k, name in enumerate(_FIXED) if name.startswith(_STYLED
 STYLES = ("cluener", "pd")
 
 
-def sent2features(text: str, style: str | None = None,
-                  tokens: list[tuple[str, str]] | None = None) -> list[list[str]]:
+class Columns(NamedTuple):
+    """Per-character word and dictionary views of one normalised text, shared by the CRF features and the CNN."""
+
+    wpos: list[str]
+    ptag: list[str]
+    words: list[str]
+    suffix: list[str]
+    wcl: list[tuple[str, str, str, str]]
+    gaz: list[str]
+    lex: list[str]
+
+    def cnn_streams(self, text: str) -> tuple[list[str], ...]:
+        """The character CNN's input symbols (see :mod:`kg.extract.crf.charcnn`)."""
+        return charcnn.input_keys(text, [a + b for a, b in zip(self.wpos, self.ptag, strict=True)], self.gaz,
+                                  self.lex)
+
+
+def columns(text: str, tokens: list[tuple[str, str]] | None = None) -> Columns:
+    """jieba word views (see :func:`word_info`), gazetteer and lexicon tags of normalised *text*."""
+    return Columns(*word_info(text, tokens), gazetteer_tags(text), lexicon_tags(text))
+
+
+def sent2features(text: str, style: str | None = None, tokens: list[tuple[str, str]] | None = None,
+                  nn: np.ndarray | None = None, cols: Columns | None = None) -> list[list[str]]:
     """Feature strings for each character of one (already short) sentence.
 
     *text* should be the normalised text (see :func:`normalize`); the
@@ -291,17 +333,20 @@ def sent2features(text: str, style: str | None = None,
     its key features conjoined with its corpus' style; the shared copy learns
     what the corpora agree on.  At tagging time ``style=None`` uses only the
     shared features, while a style adds that convention's corrections.
+
+    *nn* is the character CNN's (len, tags) probability array for this style (:mod:`charcnn`); its best tags
+    become features.  *cols* are the :func:`columns` of *text* if the caller already computed them.
     """
     n = len(text)
     if n == 0:
         return []
     padded = "\x02\x02" + text + "\x03\x03"
-    wpos, ptag, words, suffix, wcl = word_info(text, tokens)
-    gaz = gazetteer_tags(text)
-    lex = lexicon_tags(text)
+    wpos, ptag, words, suffix, wcl, gaz, lex = cols if cols is not None else columns(text, tokens)
     char_classes = clusters.load()[0]
     ccl = [char_classes.get(c, ("", "")) for c in text]
-    types = [char_type(c) for c in text]
+    known = _CHAR_TYPES
+    types = [known.get(c) or _remember_type(c) for c in text]
+    tails = _suffix_features(text)
     feats: list[list[str]] = []
     for i in range(n):
         p = i + 2
@@ -348,7 +393,7 @@ def sent2features(text: str, style: str | None = None,
             "kC0C1=" + ccl[i][0] + "_" + cc1,
         ]
         # classes of this jieba word (with the char's position in it) and of its neighbours
-        wc, wf, wprev, wnext = wcl[i].split("|") if wcl[i] else ("", "", "", "")
+        wc, wf, wprev, wnext = wcl[i]
         if wc:
             f += ["kw=" + wpos[i] + wf, "kW=" + wpos[i] + wc]
         f += ["kW-1=" + wprev, "kW+1=" + wnext]
@@ -356,17 +401,36 @@ def sent2features(text: str, style: str | None = None,
             f.append("sur=" + wpos[i])
         if i + 1 < n and c1 in SURNAMES:
             f.append("sur+1")
-        for suf_len in (1, 2, 3):
-            tail = text[max(0, i - suf_len + 1) : i + 1]
-            if len(tail) == suf_len:
-                if tail in AGENCY_SUFFIXES:
-                    f.append("asuf" + str(suf_len))
-                if tail in PLACE_SUFFIXES:
-                    f.append("psuf" + str(suf_len))
+        if tails[i]:
+            f += tails[i]
         if style:
             f += [style + "|" + x for x in styled]
         feats.append(f)
+    if nn is not None:
+        for f, extra in zip(feats, charcnn.nn_features(nn), strict=True):
+            f += extra
     return feats
+
+
+def _suffix_features(text: str) -> list[list[str]]:
+    """Per char, 'asufL'/'psufL' when the L (1-3) characters ending there are an agency/place suffix (set lookups,
+    in the order sent2features has always emitted them)."""
+    tails: list[list[str]] = [[] for _ in text]
+    for i in range(len(text)):
+        for suf_len in (1, 2, 3):
+            if i + 1 >= suf_len:
+                tail = text[i - suf_len + 1 : i + 1]
+                if tail in _AGENCY_SET:
+                    tails[i].append(_ASUF[suf_len])
+                if tail in _PLACE_SET:
+                    tails[i].append(_PSUF[suf_len])
+    return tails
+
+
+_AGENCY_SET = frozenset(AGENCY_SUFFIXES)
+_PLACE_SET = frozenset(PLACE_SUFFIXES)
+_ASUF = {k: "asuf" + str(k) for k in (1, 2, 3)}
+_PSUF = {k: "psuf" + str(k) for k in (1, 2, 3)}
 
 
 def add_style(feats: list[list[str]], style: str) -> list[list[str]]:

@@ -16,8 +16,8 @@ from typing import ClassVar
 import jieba
 import pycrfsuite
 
-from kg.extract.crf import clusters
-from kg.extract.crf.features import STYLES, add_style, gazetteer, normalize, sent2features, split_chunks
+from kg.extract.crf import charcnn, clusters
+from kg.extract.crf.features import STYLES, add_style, columns, gazetteer, normalize, sent2features, split_chunks
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "model" / "ner.crfsuite"
 ENTITY_TYPES: frozenset[str] = frozenset({"Person", "Place", "Agency"})
@@ -73,13 +73,18 @@ class CrfTagger:
     _cache: ClassVar[dict[str, CrfTagger]] = {}
     _cache_lock = threading.Lock()
 
-    def __init__(self, path: Path) -> None:
-        """Open the CRFsuite model file at *path* (raises if it is missing or corrupt)."""
+    def __init__(self, path: Path, cnn_path: Path | None = None) -> None:
+        """Open the CRFsuite model file at *path* (raises if it is missing or corrupt).
+
+        The character CNN whose outputs are features of the model is read from *cnn_path*, by default
+        ``charcnn.npz`` beside the model; a model trained without it has no such file and runs without it.
+        """
         self.path = Path(path)
         if not self.path.is_file():
             raise FileNotFoundError(f"CRF model not found: {self.path}")
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(str(self.path))
+        self.cnn = charcnn.load(Path(cnn_path) if cnn_path else self.path.with_name(charcnn.CNN_PATH.name))
         self._lock = threading.Lock()
         # Pay jieba's dictionary load and the gazetteer and cluster reads here,
         # once, so the first tag() call is not unexpectedly slow.
@@ -103,7 +108,10 @@ class CrfTagger:
         """Predict one BIOES tag per character of a short piece of text under one corpus style."""
         if not text:
             return []
-        feats = sent2features(normalize(text), style, tokens)
+        norm = normalize(text)
+        cols = columns(norm, tokens)
+        nn = self.cnn.probs(cols.cnn_streams(norm))[style or "cluener"] if self.cnn else None
+        feats = sent2features(norm, style, nn=nn, cols=cols)
         with self._lock:
             return list(self._tagger.tag(feats))
 
@@ -111,10 +119,19 @@ class CrfTagger:
         """Spans of one chunk; style "news" decodes under both corpus styles and merges."""
         if style != "news":
             return tags_to_spans(self.tag_chars(piece, style, tokens))
-        base = sent2features(normalize(piece), None, tokens)
+        norm = normalize(piece)
+        cols = columns(norm, tokens)
+        base = sent2features(norm, None, cols=cols)
+        probs = self.cnn.probs(cols.cnn_streams(norm)) if self.cnn else {}
+        styled = {}
+        for sty in STYLES:
+            styled[sty] = add_style(base, sty)
+            if sty in probs:
+                for f, extra in zip(styled[sty], charcnn.nn_features(probs[sty]), strict=True):
+                    f += extra
         with self._lock:
-            first = tags_to_spans(list(self._tagger.tag(add_style(base, "cluener"))))
-            second = tags_to_spans(list(self._tagger.tag(add_style(base, "pd"))))
+            first = tags_to_spans(list(self._tagger.tag(styled["cluener"])))
+            second = tags_to_spans(list(self._tagger.tag(styled["pd"])))
         merged = list(first)
         for s, e, typ in second:
             if all(e <= ms or s >= me for ms, me, _ in first):

@@ -1,0 +1,111 @@
+"""A small dilated character CNN whose per-character tag probabilities are features of the CRF (numpy inference).
+
+Why: the linear CRF sees only sparse indicator features in a +-2 window and had reached a plateau; a CNN over
+character embeddings (plus the jieba word position/POS, gazetteer and lexicon tags the CRF already computes)
+sees +-7 characters through dense, shared representations and generalises to unseen names differently.  Its
+best tag and confidence become CRF features (stacking): the CRF keeps its lexical precision and learns how far
+to trust the network.  The CRF was trained on *out-of-fold* CNN outputs (``tools/train_char_cnn.py``) so that it
+does not learn to over-trust a network that has seen the sentence.
+
+Training needs torch; inference here is plain numpy (a few matrix products per chunk), so the shipped package
+stays light.  The model file is an ``.npz`` holding the vocabularies and the weights.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+CNN_PATH = Path(__file__).resolve().parent / "model" / "charcnn.npz"
+TYPES = ("Person", "Place", "Agency")
+# Output tags of each style head, in this fixed order (BIOES over the three types).
+TAGS: tuple[str, ...] = ("O", *(f"{p}-{t}" for t in TYPES for p in "BIES"))
+STYLES = ("cluener", "pd")
+DILATIONS = (1, 2, 4)
+PAD, UNK = 0, 1
+
+
+def input_keys(text: str, wp_pos: list[str], gaz: list[str], lex: list[str]) -> tuple[list[str], ...]:
+    """The symbol streams the network reads, one symbol per character of the normalised *text*: the character,
+    the bigram it starts, jieba's word position + POS, the gazetteer tag and the lexicon tag."""
+    return list(text), [a + b for a, b in zip(text, text[1:] + "\x03", strict=True)], wp_pos, gaz, lex
+
+
+class CharCnn:
+    """Numpy forward pass of the network trained by ``tools/train_char_cnn.py``."""
+
+    def __init__(self, path: Path) -> None:
+        """Read the ``.npz`` at *path* (vocabularies ``vocabK``, embeddings ``embK``, ``convN_w/b``, head)."""
+        self.path = Path(path)
+        data = np.load(self.path, allow_pickle=False)
+        streams = sum(1 for name in data.files if name.startswith("vocab"))
+        self.vocabs = [{s: i for i, s in enumerate(data[f"vocab{k}"].tolist())} for k in range(streams)]
+        self.embs = [data[f"emb{k}"].astype(np.float32) for k in range(streams)]
+        # conv{k}_w is (3 * in, out), taps left/centre/right stacked; kept here as (in, 3 * out) so one product
+        # gives all three taps' contributions, which are then added at their offsets (no padded copy of the input)
+        self.convs = []
+        k = 0
+        while f"conv{k}_w" in data:
+            w = data[f"conv{k}_w"].astype(np.float32)
+            chans, out = w.shape[0] // 3, w.shape[1]
+            w = np.ascontiguousarray(w.reshape(3, chans, out).transpose(1, 0, 2).reshape(chans, 3 * out))
+            self.convs.append((w, data[f"conv{k}_b"].astype(np.float32)))
+            k += 1
+        self.head_w = data["head_w"].astype(np.float32)
+        self.head_b = data["head_b"].astype(np.float32)
+        self.dilations = tuple(int(d) for d in data["dilations"])
+
+    def probs(self, streams: tuple[list[str], ...]) -> dict[str, np.ndarray]:
+        """Tag probabilities per style: style -> (len, len(TAGS)) array, for the symbol streams of one chunk."""
+        n = len(streams[0])
+        parts = []
+        for vocab, emb, stream in zip(self.vocabs, self.embs, streams, strict=True):
+            ids = np.fromiter((vocab.get(s, UNK) for s in stream), dtype=np.int64, count=n)
+            parts.append(emb[ids])
+        x = np.concatenate(parts, axis=1)
+        for layer, ((w, b), d) in enumerate(zip(self.convs, self.dilations, strict=True)):
+            h = b.shape[0]
+            z = x @ w
+            y = z[:, h : 2 * h] + b  # centre tap; the side taps reach d characters away (zero past the ends)
+            if d < n:
+                y[d:] += z[: n - d, :h]
+                y[: n - d] += z[d:, 2 * h :]
+            np.maximum(y, 0, out=y)
+            x = y if layer == 0 else x + y
+        logits = (x @ self.head_w + self.head_b).reshape(n, len(STYLES), len(TAGS))
+        logits -= logits.max(axis=2, keepdims=True)
+        e = np.exp(logits)
+        p = e / e.sum(axis=2, keepdims=True)
+        return {style: p[:, k] for k, style in enumerate(STYLES)}
+
+
+@lru_cache(maxsize=4)
+def load(path: Path = CNN_PATH) -> CharCnn | None:
+    """The shipped network, or None when there is no file (the CRF then runs without these features)."""
+    return CharCnn(path) if Path(path).is_file() else None
+
+
+def nn_features(p: np.ndarray) -> list[list[str]]:
+    """CRF features from one style's probabilities: best tag, best tag with a confidence bin, the runner-up when it
+    is close, and the best tags of the neighbours at distance 1 and 2 (alone and paired with this one)."""
+    n = p.shape[0]
+    order = np.argsort(-p, axis=1)[:, :2]
+    best, second = order[:, 0], order[:, 1]
+    rows = np.arange(n)
+    conf = p[rows, best].tolist()
+    close = (p[rows, second] >= 0.2).tolist()
+    tags = [TAGS[i] for i in best.tolist()]
+    seconds = [TAGS[i] for i in second.tolist()]
+    padded = ["^", "^", *tags, "$", "$"]
+    out = []
+    for i, t in enumerate(tags):
+        a, c = padded[i + 1], padded[i + 3]
+        f = ["nn=" + t, "nnc=" + t + ("h" if conf[i] >= 0.9 else ("m" if conf[i] >= 0.6 else "l")),
+             "nn-1=" + a, "nn+1=" + c, "nn-1nn=" + a + "_" + t, "nnnn+1=" + t + "_" + c,
+             "nn-2=" + padded[i], "nn+2=" + padded[i + 4]]
+        if close[i]:
+            f.append("nn2=" + seconds[i])
+        out.append(f)
+    return out
