@@ -33,7 +33,9 @@ import multiprocessing as mp
 import os
 import random
 import re
+import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -43,9 +45,10 @@ if str(REPO / "src") not in sys.path:
     sys.path.insert(0, str(REPO / "src"))
 
 import jieba  # noqa: E402
+import numpy as np  # noqa: E402
 import pycrfsuite  # noqa: E402
 
-from kg.extract.crf import clusters  # noqa: E402
+from kg.extract.crf import charcnn, clusters  # noqa: E402
 from kg.extract.crf.features import normalize, sent2features  # noqa: E402
 from kg.extract.crf.tagger import CrfTagger, tags_to_spans  # noqa: E402
 
@@ -233,9 +236,13 @@ def build_clusters(ds: dict[str, list[Example]]) -> None:
           flush=True)
 
 
-def featurize(data: list[Example], style: str | None) -> list[tuple[list[list[str]], list[str]]]:
-    """Features + BIOES labels for each example (same path as the runtime tagger)."""
-    return [(sent2features(normalize(text), style), spans_to_bioes(len(text), spans)) for text, spans in data]
+def featurize(data: list[Example], style: str | None,
+              nn: list[np.ndarray] | None = None) -> list[tuple[list[list[str]], list[str]]]:
+    """Features + BIOES labels for each example (same path as the runtime tagger); *nn* are the character CNN's
+    out-of-fold probabilities of each example, if the model uses them."""
+    probs = nn if nn is not None else [None] * len(data)
+    return [(sent2features(normalize(text), style, nn=p), spans_to_bioes(len(text), spans))
+            for (text, spans), p in zip(data, probs, strict=True)]
 
 
 def train_model(
@@ -276,10 +283,27 @@ def _train_and_eval(args: tuple) -> tuple[float, float, dict[str, float]]:
 
 
 def build_training(
-    cl: list[Example], pd: list[Example], pd_repeat: int
+    cl: list[Example], pd: list[Example], pd_repeat: int, cnn_out: Path | None = None
 ) -> list[tuple[list[list[str]], list[str]]]:
-    """Union of both corpora with their style features, People's Daily repeated *pd_repeat* times."""
-    return featurize(cl, "cluener") + featurize(pd, "pd") * pd_repeat
+    """Union of both corpora with their style features, People's Daily repeated *pd_repeat* times.
+
+    With *cnn_out*, the character CNN is trained first (needs torch, see ``tools/train_char_cnn.py``): the CRF
+    gets out-of-fold CNN outputs as features, and the CNN trained on all of *cl* + *pd* is written to *cnn_out*.
+    """
+    if cnn_out is None:
+        return featurize(cl, "cluener") + featurize(pd, "pd") * pd_repeat
+    import train_char_cnn as cnn
+
+    samples = cnn.as_samples(cl, "cluener") + cnn.as_samples(pd, "pd")
+    t0 = time.time()
+    # the fold networks are cached outside the package, under a digest of their data and settings
+    oof = cnn.out_of_fold(samples, Path(tempfile.gettempdir()) / "kg_cnn_folds" / cnn.fingerprint(samples, SEED))
+    if cnn_out.exists():
+        cnn_out.unlink()
+    shutil.copyfile(cnn.trained(samples, Path(tempfile.gettempdir()) / "kg_cnn_folds" / "all"
+                                / cnn.fingerprint(samples, SEED) / "cnn_all.npz", SEED, log=" (all)").path, cnn_out)
+    print(f"character CNN: {cnn.FOLDS} folds + full, {time.time() - t0:.0f}s -> {cnn_out}", flush=True)
+    return featurize(cl, "cluener", oof[: len(cl)]) + featurize(pd, "pd", oof[len(cl):]) * pd_repeat
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -291,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-iter", type=int, default=200)
     ap.add_argument("--minfreq", type=float, default=2)
     ap.add_argument("--pd-repeat", type=int, default=1)
+    ap.add_argument("--cnn", action="store_true",
+                    help="stack the character CNN (trained here with torch, out of fold) under the CRF")
     ap.add_argument("--tune", action="store_true", help="grid-search c1/c2 on a validation slice of the training part")
     ap.add_argument("--no-md", action="store_true", help="do not rewrite MODEL.md")
     ap.add_argument(
@@ -341,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_validation(ds, args, c1, c2)
     t_feat = t_train = time.time()
     if not args.eval_only:
-        items = build_training(ds["cluener_train"], ds["pd_train"], args.pd_repeat)
+        items = build_training(ds["cluener_train"], ds["pd_train"], args.pd_repeat, cnn_path(args))
         t_feat = time.time()
         train_model(items, args.out, c1, c2, args.max_iter, args.minfreq)
         t_train = time.time()
@@ -360,13 +386,23 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def cnn_path(args: argparse.Namespace) -> Path | None:
+    """Where the character CNN goes: beside the CRF model, where CrfTagger looks for it (None without --cnn)."""
+    if not args.cnn:
+        stale = args.out.with_name(charcnn.CNN_PATH.name)
+        if stale.exists() and not args.eval_only:
+            stale.unlink()  # a CRF trained without the CNN must not be tagged with one
+        return None
+    return args.out.with_name(charcnn.CNN_PATH.name)
+
+
 def run_validation(ds: dict[str, list[Example]], args: argparse.Namespace, c1: float, c2: float) -> int:
     """Choose settings without touching the held-out sets: train on the training parts minus the seeded
     validation slice of ``--tune`` and print the scores on that slice (each corpus in its own style)."""
     cl_tr, cl_va = split(ds["cluener_train"], VALID_FRACTION, SEED + 1)
     pd_tr, pd_va = split(ds["pd_train"], VALID_FRACTION, SEED + 1)
     t0 = time.time()
-    items = build_training(cl_tr, pd_tr, args.pd_repeat)
+    items = build_training(cl_tr, pd_tr, args.pd_repeat, cnn_path(args))
     t1 = time.time()
     train_model(items, args.out, c1, c2, args.max_iter, args.minfreq)
     t2 = time.time()
