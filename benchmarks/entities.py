@@ -1,6 +1,6 @@
 """Entity recognition as a reader sees it, and what it costs: run on demand, prints figures.
 
-    .venv/bin/python benchmarks/entities.py
+    .venv/bin/python benchmarks/entities.py [--model PATH]   # PATH: another CRF model (its charcnn.npz beside it)
 
 1. The careful reader's lists (tests/fixtures/seed_entities.json, sogou_entities.json): share of the listed
    entities found with an acceptable type, and share of output entities that are not names (targets ≥ 90 % and
@@ -15,6 +15,7 @@ The statistical model's own held-out F1 is printed by benchmarks/ner_eval.py.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import subprocess
@@ -79,10 +80,10 @@ def throughput() -> None:
         pipeline.relations = relations
 
 
-def model_cost() -> None:
+def model_cost(model: str | None) -> None:
     """Import and load the CRF tagger in a fresh process, so nothing this run loaded hides the cost."""
     code = ("import resource, time; t = time.perf_counter(); from kg.extract.crf import CrfTagger; "
-            "CrfTagger.load(); took = time.perf_counter() - t; "
+            f"CrfTagger.load({model!r}); took = time.perf_counter() - t; "
             "print(f'{took:.2f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")}).stdout.split()
@@ -103,11 +104,18 @@ def long_line(extractor: Extractor) -> None:
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", help="CRF model to use instead of the shipped one (its charcnn.npz beside it)")
+    model = parser.parse_args().model
+    if model:
+        import kg.extract.crf.tagger
+
+        kg.extract.crf.tagger.DEFAULT_MODEL_PATH = Path(model).resolve()
     start = time.perf_counter()
     extractor = Extractor()
     extractor(Source("warm", "株洲市人民政府副市长李四说。"))
     print(f"first extraction (jieba dictionary, gazetteer, CRF model): {time.perf_counter() - start:.2f} s")
     reader_lists(extractor)
     throughput()
-    model_cost()
+    model_cost(model)
     long_line(extractor)
