@@ -5,6 +5,7 @@ Plain HTTP (urllib) on purpose: it shows exactly what goes over the wire, with n
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -20,6 +21,7 @@ import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from http.client import HTTPConnection
 from pathlib import Path
 
 import pytest
@@ -488,3 +490,43 @@ def test_update_needs_the_token(seed_store_copy: Path, listener: tuple[str, list
     finally:
         server.process.terminate()
         server.process.wait(timeout=10)
+
+
+def _established(pid: int, port: int) -> int:
+    """Client connections to ``port`` that process ``pid`` holds (its socket inodes matched in /proc/net/tcp)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "01" and fields[9] in inodes:
+            count += 1
+    return count
+
+
+def test_connections_are_spread_over_the_serving_processes(limited_server: Server) -> None:
+    """Four clients connecting at once get two serving processes each (without balancing: often three and one)."""
+    processes = _wait_for_serving(limited_server, 2)
+    port = int(limited_server.url.rsplit(":", 1)[1])
+    start = threading.Barrier(4)
+    conns = [HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(4)]
+
+    def connect(conn: HTTPConnection) -> None:
+        start.wait()
+        conn.request("GET", "/sparql?query=" + urllib.parse.quote("ASK {}"))
+        conn.getresponse().read()
+
+    threads = [threading.Thread(target=connect, args=(conn,)) for conn in conns]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    try:
+        assert sorted(_established(pid, port) for pid in processes) == [2, 2]
+    finally:
+        for conn in conns:
+            conn.close()

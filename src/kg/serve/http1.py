@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from email.utils import formatdate
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote_to_bytes
 
 MAX_HEAD_BYTES = 64 * 1024
@@ -196,13 +196,22 @@ class _Reader:
                 raise HttpError(400, "a chunk of the request body does not end with CRLF")
 
 
+class Share(Protocol):
+    """How a server sharing its listener with other processes spreads the connections (see kg.serve.prefork)."""
+
+    def report(self, connections: int) -> None: ...
+
+    def my_turn(self, connections: int) -> bool: ...
+
+
 class HttpServer:
     """Serves ``app`` on ``listener`` (already bound and listening), one thread per connection."""
 
     def __init__(self, listener: socket.socket, app: WsgiApp, *, idle_timeout: float = 120.0,
-                 max_connections: int = 256) -> None:
+                 max_connections: int = 256, share: Share | None = None) -> None:
         self.listener = listener
         self.app = app
+        self.share = share
         self.idle_timeout = idle_timeout
         self.slots = threading.BoundedSemaphore(max_connections)
         name, port = listener.getsockname()[:2]
@@ -221,6 +230,7 @@ class HttpServer:
         with selectors.DefaultSelector() as selector:
             selector.register(self.listener, selectors.EVENT_READ)
             selector.register(self._wake_r, selectors.EVENT_READ)
+            deferred = 0
             while not self._stopping.is_set():
                 if not self.slots.acquire(timeout=0.5):
                     continue
@@ -229,6 +239,12 @@ class HttpServer:
                     if self._stopping.is_set() or not any(key.fileobj is self.listener for key, _ in ready):
                         self.slots.release()
                         continue
+                    if self.share is not None and not self.share.my_turn(len(self.connections)) and deferred < 5:
+                        deferred += 1  # a process with fewer connections is woken too: let it take this one
+                        self.slots.release()
+                        time.sleep(0.001)
+                        continue
+                    deferred = 0
                     sock, peer = self.listener.accept()
                 except (BlockingIOError, InterruptedError):
                     self.slots.release()
@@ -250,7 +266,12 @@ class HttpServer:
                 conn = Connection(sock, peer)
                 with self._lock:
                     self.connections.add(conn)
+                    self._report()
                 threading.Thread(target=self._serve_connection, args=(conn,), name="kg-http", daemon=True).start()
+
+    def _report(self) -> None:
+        if self.share is not None:
+            self.share.report(len(self.connections))
 
     def stop(self) -> None:
         """Stop accepting and close the connections that wait idle between requests; busy ones finish."""
@@ -293,6 +314,7 @@ class HttpServer:
         finally:
             with self._lock:
                 self.connections.discard(conn)
+                self._report()
             with contextlib.suppress(OSError):
                 conn.sock.close()
             self.slots.release()

@@ -78,8 +78,9 @@ class Watchdog:
     """Stops queries that overrun the time limit: answers 503 for them, then retires the whole process."""
 
     def __init__(self, server: http1.HttpServer, hot: Any, heartbeat: Any,
-                 status: multiprocessing.connection.Connection) -> None:
+                 status: multiprocessing.connection.Connection, balancer: Balancer) -> None:
         self.server = server
+        self.balancer = balancer
         self.hot = hot
         self.heartbeat = heartbeat
         self.status = status
@@ -130,6 +131,7 @@ class Watchdog:
         self.retiring = True
         with contextlib.suppress(OSError):
             self.status.send(("retiring", os.getpid()))
+        self.balancer.leave()
         self.server.stop()
 
         def drain_then_exit() -> None:
@@ -148,6 +150,35 @@ class Watchdog:
                    "the time limit; send it again")
         if request is not None:
             conn.answer_instead(self._render(request, Answer.error(503, message)))
+
+
+class Balancer:
+    """Spreads connections evenly over the serving processes that accept on one socket.
+
+    Why: every process waiting on the socket is woken by a new connection and the first to call accept() gets it,
+    so four clients often landed three on one process and one on the other (5 of 6 trials); that process's Python
+    work then ran on one core while the other idled.  Each process publishes its open connections in a shared
+    array, and one that has more than another live process lets that one take the connection.
+    """
+
+    def __init__(self, counts: Any, slot: int) -> None:
+        self.counts = counts
+        self.slot = slot
+
+    def report(self, connections: int) -> None:
+        if self.slot >= 0 and self.counts[self.slot] >= 0:
+            self.counts[self.slot] = connections
+
+    def my_turn(self, connections: int) -> bool:
+        if self.slot < 0:
+            return True  # no slot (a storm of retirements used them all): accept as the kernel hands them out
+        others = [n for i, n in enumerate(self.counts) if i != self.slot and n >= 0]
+        return not others or connections <= min(others)
+
+    def leave(self) -> None:
+        """Stop counting this process (it accepts no more), so the others stop deferring to it."""
+        if self.slot >= 0:
+            self.counts[self.slot] = -1
 
 
 class DirectRunner:
@@ -169,7 +200,7 @@ class DirectRunner:
 
 
 def serving_main(config: ServingConfig, listener: socket.socket, status: multiprocessing.connection.Connection,
-                 heartbeat: Any) -> None:
+                 heartbeat: Any, counts: Any, slot: int) -> None:
     """A serving process: open the store, then answer on the shared socket until retired or stopped."""
     from kg.serve.forward import ForwardToApp
     from kg.serve.hot_path import SparqlHotPath
@@ -185,8 +216,9 @@ def serving_main(config: ServingConfig, listener: socket.socket, status: multipr
     runner = DirectRunner(store)
     forward = ForwardToApp(config.app_socket, timeout=config.timeout + 60)
     hot = SparqlHotPath(forward, runner=runner, result_limit=config.result_limit, timeout=config.timeout)
-    server = http1.HttpServer(listener, hot, idle_timeout=config.idle_timeout)
-    watchdog = Watchdog(server, hot, heartbeat, status)
+    balancer = Balancer(counts, slot)
+    server = http1.HttpServer(listener, hot, idle_timeout=config.idle_timeout, share=balancer)
+    watchdog = Watchdog(server, hot, heartbeat, status, balancer)
     runner.watchdog = watchdog
     heartbeat.value = time.monotonic()
     threading.Thread(target=watchdog.run, name="kg-watchdog", daemon=True).start()
@@ -201,6 +233,7 @@ class _Serving:
     process: multiprocessing.process.BaseProcess
     status: multiprocessing.connection.Connection
     heartbeat: Any
+    slot: int
     ready: bool = False
 
     def kill(self) -> None:
@@ -223,6 +256,10 @@ class Supervisor:
         self._live: list[_Serving] = []
         self._closed = threading.Event()
         self._failures: list[float] = []
+        # Open connections per serving process (see Balancer); -1 marks a free slot.  Retiring processes overlap
+        # their replacements for a moment, hence the spare slots.
+        self._counts = self._ctx.Array("i", [-1] * (2 * count + 16), lock=False)
+        self._draining: set[int] = set()
 
     def start(self, start_timeout: float = 120.0) -> None:
         """Start the processes; return once one answers (a store that cannot be opened fails here, clearly)."""
@@ -244,13 +281,18 @@ class Supervisor:
             return [s.process.pid for s in self._live if s.process.pid is not None]
 
     def _spawn(self) -> _Serving:
+        with self._lock:
+            used = {s.slot for s in self._live} | self._draining
+            slot = next((i for i in range(len(self._counts)) if i not in used and self._counts[i] < 0), -1)
+            if slot >= 0:
+                self._counts[slot] = 0
         parent, child = self._ctx.Pipe()
         heartbeat = self._ctx.Value("d", time.monotonic(), lock=False)
-        process = self._ctx.Process(target=serving_main, args=(self.config, self.listener, child, heartbeat),
-                                    name="kg-serving", daemon=True)
+        process = self._ctx.Process(target=serving_main, name="kg-serving", daemon=True,
+                                    args=(self.config, self.listener, child, heartbeat, self._counts, slot))
         process.start()
         child.close()
-        serving = _Serving(process, parent, heartbeat)
+        serving = _Serving(process, parent, heartbeat, slot)
         with self._lock:
             self._live.append(serving)
         return serving
@@ -276,6 +318,8 @@ class Supervisor:
                     if message[0] == "ready":
                         serving.ready = True
                     if message[0] == "retiring":
+                        with self._lock:
+                            self._draining.add(serving.slot)  # its slot is not reused while it still runs
                         self._forget(serving)
                         self._replace()
                         # It exits by itself once drained; if it cannot (the engine holds the interpreter), kill it.
@@ -290,15 +334,20 @@ class Supervisor:
                     self._forget(serving)
                     self._replace()
 
-    @staticmethod
-    def _reap(serving: _Serving) -> None:
+    def _reap(self, serving: _Serving) -> None:
         serving.process.join(DRAIN_SECONDS + 5)
         serving.kill()
+        with self._lock:
+            if serving.slot >= 0:
+                self._counts[serving.slot] = -1
+            self._draining.discard(serving.slot)
 
     def _forget(self, serving: _Serving) -> None:
         with self._lock:
             if serving in self._live:
                 self._live.remove(serving)
+            if serving.slot >= 0:
+                self._counts[serving.slot] = -1
 
     def _replace(self) -> None:
         """Start a replacement, backing off if processes keep failing (say, the store went away)."""
