@@ -98,29 +98,23 @@ def test_missing_network_file_means_no_network(tmp_path: Path) -> None:
     assert charcnn.load(tmp_path / "none.npz") is None
 
 
-shipped = pytest.mark.skipif(not charcnn.CNN_PATH.is_file(), reason="no character CNN shipped with the model")
-
-
-@shipped
-def test_shipped_network_on_real_sentence() -> None:
-    text = normalize("国务院总理李克强在北京人民大会堂会见了德国总理默克尔。")
-    net = charcnn.load()
-    assert net is not None
-    probs = net.probs(columns(text).cnn_streams(text))
-    for style in STYLES:
-        assert probs[style].shape == (len(text), len(TAGS))
-        np.testing.assert_allclose(probs[style].sum(axis=1), 1.0, atol=1e-5)
-    best = [TAGS[i] for i in probs["pd"].argmax(axis=1)]
-    start = text.index("李克强")
-    assert best[start:start + 3] == ["B-Person", "I-Person", "E-Person"]
-
-
-@shipped
-def test_tagger_feeds_the_network_to_the_crf() -> None:
-    tagger = CrfTagger.load()
+def test_tagger_uses_the_network_beside_its_model(tmp_path: Path) -> None:
+    """A model directory with charcnn.npz gets the network's features in every style; one without runs without."""
+    shipped = CrfTagger.load().path
+    (tmp_path / "with").mkdir()
+    (tmp_path / "without").mkdir()
+    (tmp_path / "with" / shipped.name).symlink_to(shipped)
+    (tmp_path / "without" / shipped.name).symlink_to(shipped)
+    _tiny_network(tmp_path / "with" / charcnn.CNN_PATH.name)
+    assert CrfTagger(tmp_path / "without" / shipped.name).cnn is None
+    tagger = CrfTagger(tmp_path / "with" / shipped.name)
     assert tagger.cnn is not None
-    text = normalize("记者从中国工商银行获悉，该行行长陈晓明上周赴广州考察。")
-    probs = tagger.cnn.probs(columns(text).cnn_streams(text))["pd"]
-    feats = sent2features(text, "pd", nn=probs)
-    assert all(any(f.startswith("nn=") for f in row) for row in feats)
+    text = "记者从中国工商银行获悉，该行行长陈晓明上周赴广州考察。"
+    for style in ("cluener", "pd", "news", None):
+        for s, e, t in tagger.tag(text, style=style):
+            assert 0 <= s < e <= len(text) and t in {"Person", "Place", "Agency"}
+    norm = normalize(text)
+    probs = tagger.cnn.probs(columns(norm).cnn_streams(norm))
+    feats = sent2features(norm, "pd", nn=probs["pd"])
     assert len(feats) == len(text)
+    assert all(sum(f.startswith("nn=") for f in row) == 1 for row in feats)
