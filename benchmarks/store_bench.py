@@ -5,8 +5,8 @@
 
 1. Load: documents of our shape (sentences, mentions, entities, reified relations with provenance, money nodes),
    made by the real DocumentConverter from generated Documents, loaded into the default store (embedded Oxigraph
-   on disk) the way ``kg build`` writes new documents (atomic batches of ~20,000 quads), one transaction per
-   document (how a changed document is replaced), and by ``kg import``; for comparison in the same run,
+   on disk) the way ``kg build`` writes new documents (atomic batches of ``kg.build.batch_quads()``), one
+   transaction per document (how a changed document is replaced), and by ``kg import``; for comparison in the same run,
    pyoxigraph's own bulk loader on the same quads as an N-Quads file, and rdflib's in-memory Dataset.  Each loader
    runs in its own process so peak memory (max RSS) is its own.  Prints triples per second, peak MB, and ratios
    against the pyoxigraph bulk load.
@@ -143,7 +143,8 @@ def load_kg(store_dir: str, total: int) -> dict:
 
 
 def load_kg_batched(store_dir: str, total: int) -> dict:
-    """As ``kg build`` writes new documents: batches of about 20,000 quads through ``add_graphs``."""
+    """As ``kg build`` writes new documents: batches of ``kg.build.batch_quads()`` quads through ``add_graphs``."""
+    from kg.build import batch_quads
     from kg.store import open_store
 
     converter = DocumentConverter(BASE)
@@ -156,7 +157,7 @@ def load_kg_batched(store_dir: str, total: int) -> dict:
             batch.append((graph, triples))
             size += len(triples)
             quads += len(triples)
-            if size >= 20_000:
+            if size >= batch_quads():
                 started = time.perf_counter()
                 store.add_graphs(batch)
                 spent += time.perf_counter() - started
@@ -321,7 +322,7 @@ def main() -> None:
                   f"in {time.perf_counter() - started:.1f} s")
             results = {
                 "pyoxigraph bulk_load (baseline)": run_child("ox-bulk", str(work / "ox"), str(nq)),
-                "kg build's writes (atomic batches of ~20k)": run_child("kg-batched", str(work / "kgstore"),
+                "kg build's writes (atomic batches)": run_child("kg-batched", str(work / "kgstore"),
                                                                        str(args.triples)),
                 "kg store, one transaction per document": run_child("kg", str(work / "kgdocs"), str(args.triples)),
                 "kg import (N-Quads file)": run_child("kg-import", str(work / "kgi"), str(nq)),

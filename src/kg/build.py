@@ -257,6 +257,11 @@ class _Writer:
         return self.report
 
 
+def batch_quads() -> int:
+    """Quads per write batch of a build: ``KG_BUILD_BATCH_QUADS`` or 50,000 (why 50,000: see ``_Pending``)."""
+    return int(os.environ.get("KG_BUILD_BATCH_QUADS", "50000"))
+
+
 class _Pending:
     """New documents waiting to be written together, in one transaction, when the store can (the embedded
     Oxigraph store writes a batch of new graphs with its atomic bulk loader, several times faster than one
@@ -275,7 +280,7 @@ class _Pending:
         # Each batch is one run of the bulk loader, which has a fixed cost (sorted files per index, their ingest):
         # 50,000 quads took 0.75x the loader CPU of 20,000 for 68 MiB more peak memory, 100,000 took 0.61x for
         # 174 MiB more (benchmarks/load_batches.py, 300,000 triples).
-        self.max_quads = int(os.environ.get("KG_BUILD_BATCH_QUADS", "50000"))
+        self.max_quads = batch_quads()
         self.store = store
         self.report = report
         self.remote_batches = remote_batches and bulk.posts_batches(store)
