@@ -175,6 +175,11 @@ class Balancer:
         others = [n for i, n in enumerate(self.counts) if i != self.slot and n >= 0]
         return not others or connections <= min(others)
 
+    def join(self) -> None:
+        """Start counting this process, once it accepts (one still opening the store must not be deferred to)."""
+        if self.slot >= 0:
+            self.counts[self.slot] = 0
+
     def leave(self) -> None:
         """Stop counting this process (it accepts no more), so the others stop deferring to it."""
         if self.slot >= 0:
@@ -222,6 +227,7 @@ def serving_main(config: ServingConfig, listener: socket.socket, status: multipr
     runner.watchdog = watchdog
     heartbeat.value = time.monotonic()
     threading.Thread(target=watchdog.run, name="kg-watchdog", daemon=True).start()
+    balancer.join()
     status.send(("ready", os.getpid()))
     server.serve_forever()
     while True:  # retired: the watchdog's drain thread ends the process
@@ -259,7 +265,7 @@ class Supervisor:
         # Open connections per serving process (see Balancer); -1 marks a free slot.  Retiring processes overlap
         # their replacements for a moment, hence the spare slots.
         self._counts = self._ctx.Array("i", [-1] * (2 * count + 16), lock=False)
-        self._draining: set[int] = set()
+        self._held_slots: set[int] = set()  # not to reuse: reserved for a starting process, or a retiring one's
 
     def start(self, start_timeout: float = 120.0) -> None:
         """Start the processes; return once one answers (a store that cannot be opened fails here, clearly)."""
@@ -282,10 +288,9 @@ class Supervisor:
 
     def _spawn(self) -> _Serving:
         with self._lock:
-            used = {s.slot for s in self._live} | self._draining
+            used = {s.slot for s in self._live} | self._held_slots
             slot = next((i for i in range(len(self._counts)) if i not in used and self._counts[i] < 0), -1)
-            if slot >= 0:
-                self._counts[slot] = 0
+            self._held_slots.add(slot)  # reserved until the process is in the live list
         parent, child = self._ctx.Pipe()
         heartbeat = self._ctx.Value("d", time.monotonic(), lock=False)
         process = self._ctx.Process(target=serving_main, name="kg-serving", daemon=True,
@@ -295,6 +300,7 @@ class Supervisor:
         serving = _Serving(process, parent, heartbeat, slot)
         with self._lock:
             self._live.append(serving)
+            self._held_slots.discard(slot)
         return serving
 
     @staticmethod
@@ -319,7 +325,7 @@ class Supervisor:
                         serving.ready = True
                     if message[0] == "retiring":
                         with self._lock:
-                            self._draining.add(serving.slot)  # its slot is not reused while it still runs
+                            self._held_slots.add(serving.slot)  # its slot is not reused while it still runs
                         self._forget(serving)
                         self._replace()
                         # It exits by itself once drained; if it cannot (the engine holds the interpreter), kill it.
@@ -340,7 +346,7 @@ class Supervisor:
         with self._lock:
             if serving.slot >= 0:
                 self._counts[serving.slot] = -1
-            self._draining.discard(serving.slot)
+            self._held_slots.discard(serving.slot)
 
     def _forget(self, serving: _Serving) -> None:
         with self._lock:
