@@ -163,3 +163,25 @@ def test_cli_jobs_and_document_ids_do_not_depend_on_the_working_directory(
     assert main(["build", "-j", "0", "a.txt"]) == 2
     assert main(["build", "--root", "nowhere", "--store", "memory:", "a.txt"]) == 1
     assert "--root nowhere is not a directory" in capsys.readouterr().err
+
+
+def test_a_pool_broken_before_a_submit_keeps_the_task() -> None:
+    """A worker can die while the next task is being submitted: the submit itself then raises BrokenProcessPool.
+    The task must come back as a failed future (retried like the others of the broken pool), not be lost (seen in
+    CI, where it escaped as an exception and stopped the build)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from kg.scale.pool import ProcessRunner
+
+    class BrokenPool:
+        def submit(self, *args: object) -> None:
+            raise BrokenProcessPool("a child process terminated abruptly")
+
+        def shutdown(self, **kwargs: object) -> None:
+            pass
+
+    runner = ProcessRunner(1)
+    runner.close()
+    runner.pool = BrokenPool()  # type: ignore[assignment]
+    future = runner._submit(object())  # type: ignore[arg-type]
+    assert future.done() and isinstance(future.exception(), BrokenProcessPool)

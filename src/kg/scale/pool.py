@@ -102,9 +102,19 @@ class ProcessRunner:
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
+    def _submit(self, task: Task) -> Future:
+        """Submit ``task``; if the pool broke before it could (a worker died meanwhile), a future that failed so, which
+        the run loop then treats like any other task of the broken pool (found in CI: the task was lost)."""
+        try:
+            return self.pool.submit(run_task, task)
+        except BrokenProcessPool as exc:
+            failed: Future = Future()
+            failed.set_exception(exc)
+            return failed
+
     def run(self, items: Iterable[object]) -> Iterator[tuple[object, Outcome]]:
         """(item, outcome) for every item, in order; tasks run in the pool, anything else passes through."""
-        window = InFlight(items, self.window, lambda task: self.pool.submit(run_task, task))
+        window = InFlight(items, self.window, self._submit)
         while window.fill():
             item, future = window.queue[0]
             if future is None:
