@@ -23,7 +23,7 @@ def default_workers() -> int:
     """Serving processes for an on-disk store: one per core, at least two.
 
     Each serves many connections on threads (pyoxigraph releases the GIL while it evaluates), so more processes than
-    cores would only add memory (about 40 MB each); two keep the server answering while one restarts.
+    cores would only add memory (about 65 MB each); two keep the server answering while one restarts.
     """
     return max(2, os.cpu_count() or 2)
 
