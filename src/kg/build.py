@@ -233,7 +233,8 @@ class _Writer:
         graph = self.converter.graph(doc)
         iris = {entity_id: str(iri) for entity_id, iri in self.converter.entity_iris(doc).items()}
         text = getattr(prepared, "nquads", b"")
-        if stored is None and text and iris == getattr(prepared, "iris", None) and bulk.engine_of(self.store):
+        embedded = bulk.engine_of(self.store) is not None
+        if stored is None and text and iris == getattr(prepared, "iris", None) and embedded:
             self.pending.add(doc, graph, text, iris)
             return
         triples = document_triples(self.converter, doc, key)
@@ -242,7 +243,7 @@ class _Writer:
             # than it takes pyoxigraph terms made in Python (serial build, 1,000 articles: 28 instead of 30 ms of CPU
             # and 7 % more documents per second, benchmarks/scale_bench.py --modes serial).  A graph that exists
             # without a build key (imported under the same name) goes the term way, which replaces it.
-            text_ok = bulk.engine_of(self.store) is not None and not self.store.has_graph(graph)
+            text_ok = embedded and not self.store.has_graph(graph)
             payload = bulk.document_nquads(graph, triples).encode("utf-8") if text_ok else triples
             self.pending.add(doc, graph, payload, iris)
             return

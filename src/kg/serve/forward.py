@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from werkzeug.datastructures import EnvironHeaders
+
 from kg.serve.http1 import HOP_BY_HOP
 
 
@@ -30,16 +32,10 @@ class _UnixConnection(http.client.HTTPConnection):
 
 
 def request_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
-    """The client's end-to-end headers, rebuilt from a WSGI environ."""
-    headers = []
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            name = key[5:].replace("_", "-").title()
-            if name.lower() not in HOP_BY_HOP:
-                headers.append((name, value))
-    if environ.get("CONTENT_TYPE"):
-        headers.append(("Content-Type", environ["CONTENT_TYPE"]))
-    return headers
+    """The client's end-to-end headers (werkzeug rebuilds them from the environ), without the body's length, which
+    the forwarder sets itself."""
+    return [(name, value) for name, value in EnvironHeaders(environ)
+            if name.lower() not in HOP_BY_HOP and name.lower() != "content-length"]
 
 
 class ForwardToApp:

@@ -88,9 +88,9 @@ class Connection:
 _current = threading.local()
 
 
-def current() -> tuple[Connection, dict[str, Any]] | None:
-    """The connection and WSGI environ of the request this thread is serving (for watchdogs), if any."""
-    return getattr(_current, "request", None)
+def current() -> Connection | None:
+    """The connection whose request this thread is serving (for watchdogs; its ``environ`` is the request), if any."""
+    return getattr(_current, "conn", None)
 
 
 _clock: list[Any] = [0, ""]
@@ -308,7 +308,7 @@ class HttpServer:
                     return
                 finally:
                     conn.busy = False
-                    _current.request = None
+                    _current.conn = None
         except OSError:
             return  # the client reset the connection, or the watchdog closed it
         finally:
@@ -329,7 +329,7 @@ class HttpServer:
         environ["wsgi.input"] = io.BytesIO(body)
         keep_alive = not wants_close
         conn.environ = environ
-        _current.request = (conn, environ)
+        _current.conn = conn
         started: list[Any] = []
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:

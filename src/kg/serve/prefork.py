@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kg.serve import http1
-from kg.serve.runner import Answer, Job, execute
+from kg.serve.runner import Answer, Job, execute, kill_process
 from kg.store import GraphStore, StoreError, open_store
 
 BEAT_SECONDS = 0.25
@@ -85,17 +85,17 @@ class Watchdog:
         self.heartbeat = heartbeat
         self.status = status
         self.parent = os.getppid()
-        self._running: dict[int, tuple[float, float, http1.Connection, dict[str, Any]]] = {}
+        self._running: dict[int, tuple[float, float, http1.Connection]] = {}
         self._lock = threading.Lock()
         self.retiring = False
 
     def start(self, deadline: float, timeout: float) -> int | None:
-        request = http1.current()
-        if request is None:
+        conn = http1.current()
+        if conn is None:
             return None
-        key = id(request[0])
+        key = id(conn)
         with self._lock:
-            self._running[key] = (deadline, timeout, *request)
+            self._running[key] = (deadline, timeout, conn)
         return key
 
     def done(self, key: int | None) -> None:
@@ -111,10 +111,10 @@ class Watchdog:
                 os._exit(0)  # the supervisor is gone: nobody would restart or stop this process
             with self._lock:
                 overdue = [(key, item) for key, item in self._running.items() if item[0] <= now]
-            for key, (_, timeout, conn, environ) in overdue:
+            for key, (_, timeout, conn) in overdue:
                 self.done(key)
                 answer = Answer.error(503, f"query exceeded the time limit of {timeout:g} s and was stopped")
-                if conn.answer_instead(self._render(environ, answer)):
+                if conn.environ is not None and conn.answer_instead(self._render(conn.environ, answer)):
                     self.retire()
             time.sleep(0.02 if self._running else BEAT_SECONDS)
 
@@ -243,11 +243,7 @@ class _Serving:
     ready: bool = False
 
     def kill(self) -> None:
-        with contextlib.suppress(Exception):
-            self.process.kill()
-            self.process.join(5)
-        with contextlib.suppress(Exception):
-            self.status.close()
+        kill_process(self.process, self.status)
 
 
 class Supervisor:

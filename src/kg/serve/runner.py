@@ -38,8 +38,8 @@ from kg.store.sparql_guard import strip_literals
 # What fast.py serialises itself: JSON/XML for SELECT and ASK, every RDF format for graphs.
 _FAST = {"select": lambda f: f in ("json", "xml"), "ask": lambda f: f in ("json", "xml"), "graph": lambda f: True}
 _ERROR_AT = re.compile(r"\bat (\d+):(\d+):")  # Oxigraph's "error at 3:2:" said in words
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)  # prefixed names and variables: below
 _FORM_WORDS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+_FORM = re.compile(rf"\b({'|'.join(_FORM_WORDS)})\b", re.IGNORECASE)  # prefixed names and variables: see query_form
 
 
 @dataclass
@@ -74,18 +74,13 @@ class Answer:
 def query_form(query: str) -> str | None:
     """``select``, ``ask`` or ``graph`` from the query's first keyword (strings, IRIs and comments ignored)."""
     code = strip_literals(query)
-    if code.isascii():  # the usual case: the first keyword found by substring searches, not a regex scan
+    start = 0
+    if code.isascii():  # skip to the first keyword with substring searches: a regex scan of the prologue costs more
         upper = code.upper()
-        starts = [i for i in (upper.find(word) for word in _FORM_WORDS) if i >= 0]
-        start = min(starts, default=-1)
-        found = _FORM.match(code, start) if start >= 0 else None
-        if found and not (start and (code[start - 1] in ":?$_" or code[start - 1].isalnum())) \
-                and code[found.end() : found.end() + 1] != ":":
-            return {"SELECT": "select", "ASK": "ask"}.get(found.group(1).upper(), "graph")
-        # the first one is part of a name (?selection, ex:ask): look at every occurrence below
-    for found in _FORM.finditer(code):
-        start, end = found.span()
-        if (start and code[start - 1] in ":?$") or code[end : end + 1] == ":":
+        start = min((i for i in (upper.find(word) for word in _FORM_WORDS) if i >= 0), default=len(code))
+    for found in _FORM.finditer(code, start):
+        begin, end = found.span()
+        if (begin and code[begin - 1] in ":?$") or code[end : end + 1] == ":":
             continue  # ex:select, ?ask, $construct or select:thing are names, not the query form
         return {"SELECT": "select", "ASK": "ask"}.get(found.group(1).upper(), "graph")
     return None
@@ -181,11 +176,17 @@ class _Worker:
     conn: multiprocessing.connection.Connection
 
     def kill(self) -> None:
-        with contextlib.suppress(Exception):
-            self.process.kill()
-            self.process.join(5)
-        with contextlib.suppress(Exception):
-            self.conn.close()
+        kill_process(self.process, self.conn)
+
+
+def kill_process(process: multiprocessing.process.BaseProcess,
+                 pipe: multiprocessing.connection.Connection) -> None:
+    """Kill a child process and close our end of its pipe, whatever state either is in (already dead, closed)."""
+    with contextlib.suppress(Exception):
+        process.kill()
+        process.join(5)
+    with contextlib.suppress(Exception):
+        pipe.close()
 
 
 class ProcessRunner:

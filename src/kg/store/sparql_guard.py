@@ -20,11 +20,8 @@ _STRING_OR_IRI = re.compile(
 _COMMENT = re.compile(r"#[^\n]*")
 _REMOTE_UPDATE = re.compile(r"(?<![:\w?$])(LOAD|SERVICE)\b(?!:)", re.IGNORECASE)
 # What a read-only query may not contain: remote fetches (SERVICE, FROM <url>) and update operations, in one scan.
-_REFUSED = re.compile(
-    r"(?<![:\w?$])(SERVICE|FROM|INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD)\b(?!:)",
-    re.IGNORECASE,
-)
 _REFUSED_WORDS = ("SERVICE", "FROM", "INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD")
+_REFUSED = re.compile(rf"(?<![:\w?$])({'|'.join(_REFUSED_WORDS)})\b(?!:)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=64)
