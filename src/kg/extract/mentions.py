@@ -622,13 +622,13 @@ def _tag_near_cues(text: str, tokens: list[Token]) -> list[tuple[int, int, str]]
             windows[-1][1] = max(windows[-1][1], hi)
         else:
             windows.append([lo, hi])
-    spans = []
-    for lo, hi in windows:
-        offset = tokens[lo].start
-        piece = text[offset: tokens[hi].end]
-        inside = [(t.start - offset, t.end - offset, t.word, t.pos) for t in tokens[lo: hi + 1]]
-        spans += [(s + offset, e + offset, k) for s, e, k in _crf_tagger().tag(piece, style="pd", tokens=inside)]
-    return spans
+    offsets = [tokens[lo].start for lo, _ in windows]
+    pieces = [text[offset: tokens[hi].end] for offset, (_, hi) in zip(offsets, windows, strict=True)]
+    insides = [[(t.start - offset, t.end - offset, t.word, t.pos) for t in tokens[lo: hi + 1]]
+               for offset, (lo, hi) in zip(offsets, windows, strict=True)]
+    # all of the document's windows in one call: a network under the CRF runs once over them, not once each
+    tagged = _crf_tagger().tag_many(pieces, style="pd", tokens=insides)
+    return [(s + offset, e + offset, k) for offset, found in zip(offsets, tagged, strict=True) for s, e, k in found]
 
 
 DEFAULT_RECOGNISERS: tuple[Recogniser, ...] = (byline_names, quoted_names, bracket_names, route_names, list_names,

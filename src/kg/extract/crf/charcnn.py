@@ -15,8 +15,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from kg.extract.crf.charlstm import CharLstm
 
 CNN_PATH = Path(__file__).resolve().parent / "model" / "charcnn.npz"
 TYPES = ("Person", "Place", "Agency")
@@ -30,7 +34,8 @@ PAD, UNK = 0, 1
 def input_keys(text: str, wp_pos: list[str], gaz: list[str], lex: list[str]) -> tuple[list[str], ...]:
     """The symbol streams the network reads, one symbol per character of the normalised *text*: the character,
     the bigram it starts, jieba's word position + POS, the gazetteer tag and the lexicon tag."""
-    return list(text), [a + b for a, b in zip(text, text[1:] + "\x03", strict=True)], wp_pos, gaz, lex
+    following = text[1:] + "\x03" if text else ""
+    return list(text), [a + b for a, b in zip(text, following, strict=True)], wp_pos, gaz, lex
 
 
 class CharCnn:
@@ -59,32 +64,69 @@ class CharCnn:
 
     def probs(self, streams: tuple[list[str], ...]) -> dict[str, np.ndarray]:
         """Tag probabilities per style: style -> (len, len(TAGS)) array, for the symbol streams of one chunk."""
-        n = len(streams[0])
+        return self.probs_batch([streams])[0]
+
+    def probs_batch(self, batch: list[tuple[list[str], ...]]) -> list[dict[str, np.ndarray]]:
+        """:meth:`probs` of many chunks in one pass: the same numbers, a fraction of the calls.
+
+        The extractor tags a document as many short windows; a forward pass per window paid numpy's fixed cost
+        per call several times per layer.  Here the chunks are laid end to end with ``max(dilations)`` empty
+        rows between them and the empty rows are zeroed after every layer, so no tap ever reaches another chunk
+        and each chunk sees exactly the zero padding it has alone: one product per layer for the whole batch.
+        """
+        lengths = [len(st[0]) for st in batch]
+        gap = max(self.dilations)
+        starts = []
+        pos = 0
+        for n in lengths:
+            starts.append(pos)
+            pos += n + gap
+        total = pos
+        keep = np.zeros((total, 1), dtype=np.float32)
         parts = []
-        for vocab, emb, stream in zip(self.vocabs, self.embs, streams, strict=True):
-            ids = np.fromiter((vocab.get(s, UNK) for s in stream), dtype=np.int64, count=n)
+        for k, (vocab, emb) in enumerate(zip(self.vocabs, self.embs, strict=True)):
+            ids = np.zeros(total, dtype=np.int64)  # PAD in the gaps
+            for st, s, n in zip(batch, starts, lengths, strict=True):
+                if n:
+                    ids[s : s + n] = np.fromiter((vocab.get(sym, UNK) for sym in st[k]), dtype=np.int64, count=n)
+                    if k == 0:
+                        keep[s : s + n] = 1.0
             parts.append(emb[ids])
         x = np.concatenate(parts, axis=1)
+        x *= keep  # zero input in the gaps whatever the PAD row holds
         for layer, ((w, b), d) in enumerate(zip(self.convs, self.dilations, strict=True)):
             h = b.shape[0]
             z = x @ w
             y = z[:, h : 2 * h] + b  # centre tap; the side taps reach d characters away (zero past the ends)
-            if d < n:
-                y[d:] += z[: n - d, :h]
-                y[: n - d] += z[d:, 2 * h :]
+            if d < total:
+                y[d:] += z[: total - d, :h]
+                y[: total - d] += z[d:, 2 * h :]
             np.maximum(y, 0, out=y)
+            y *= keep  # the gaps stay zero: the next layer's taps see a chunk's own end padding
             x = y if layer == 0 else x + y
-        logits = (x @ self.head_w + self.head_b).reshape(n, len(STYLES), len(TAGS))
+        logits = (x @ self.head_w + self.head_b).reshape(total, len(STYLES), len(TAGS))
         logits -= logits.max(axis=2, keepdims=True)
         e = np.exp(logits)
         p = e / e.sum(axis=2, keepdims=True)
-        return {style: p[:, k] for k, style in enumerate(STYLES)}
+        return [{style: p[s : s + n, k] for k, style in enumerate(STYLES)}
+                for s, n in zip(starts, lengths, strict=True)]
 
 
 @lru_cache(maxsize=4)
-def load(path: Path = CNN_PATH) -> CharCnn | None:
-    """The shipped network, or None when there is no file (the CRF then runs without these features)."""
-    return CharCnn(path) if Path(path).is_file() else None
+def load(path: Path = CNN_PATH) -> CharCnn | CharLstm | None:
+    """The shipped network, or None when there is no file (the CRF then runs without these features).
+
+    The file holds either this CNN or the BiLSTM of :mod:`kg.extract.crf.charlstm` (it has ``lstm_whh``).
+    """
+    if not Path(path).is_file():
+        return None
+    with np.load(path, allow_pickle=False) as data:
+        is_lstm = "lstm_whh" in data.files
+    if is_lstm:
+        from kg.extract.crf.charlstm import CharLstm
+
+        return CharLstm(path)
+    return CharCnn(path)
 
 
 def nn_features(p: np.ndarray) -> list[list[str]]:

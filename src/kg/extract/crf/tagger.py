@@ -14,10 +14,20 @@ from pathlib import Path
 from typing import ClassVar
 
 import jieba
+import numpy as np
 import pycrfsuite
 
 from kg.extract.crf import charcnn, clusters
-from kg.extract.crf.features import STYLES, add_style, columns, gazetteer, normalize, sent2features, split_chunks
+from kg.extract.crf.features import (
+    STYLES,
+    Columns,
+    add_style,
+    columns,
+    gazetteer,
+    normalize,
+    sent2features,
+    split_chunks,
+)
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "model" / "ner.crfsuite"
 ENTITY_TYPES: frozenset[str] = frozenset({"Person", "Place", "Agency"})
@@ -115,14 +125,13 @@ class CrfTagger:
         with self._lock:
             return list(self._tagger.tag(feats))
 
-    def _tag_piece(self, piece: str, style: str | None, tokens: list[tuple[str, str]] | None = None) -> list[Span]:
-        """Spans of one chunk; style "news" decodes under both corpus styles and merges."""
+    def _decode(self, norm: str, cols: Columns, probs: dict[str, np.ndarray], style: str | None) -> list[Span]:
+        """Spans of one normalised chunk; style "news" decodes under both corpus styles and merges."""
         if style != "news":
-            return tags_to_spans(self.tag_chars(piece, style, tokens))
-        norm = normalize(piece)
-        cols = columns(norm, tokens)
+            nn = probs.get(style or "cluener")
+            with self._lock:
+                return tags_to_spans(list(self._tagger.tag(sent2features(norm, style, nn=nn, cols=cols))))
         base = sent2features(norm, None, cols=cols)
-        probs = self.cnn.probs(cols.cnn_streams(norm)) if self.cnn else {}
         styled = {}
         for sty in STYLES:
             styled[sty] = add_style(base, sty)
@@ -154,20 +163,41 @@ class CrfTagger:
         ``tokens`` — (start, end, word, POS) jieba tokens of ``text`` the caller already computed — are reused for
         the word features of every chunk they tile exactly, instead of segmenting the text again.
         """
+        return self.tag_many([text], style, [tokens])[0]
+
+    def tag_many(self, texts: list[str], style: str | None = DEFAULT_STYLE,
+                 tokens: list[list[tuple[int, int, str, str]] | None] | None = None) -> list[list[Span]]:
+        """:meth:`tag` for each of *texts* (with its *tokens*, if given), the network run once for all of them.
+
+        A document reaches the tagger as many short windows; the network under the CRF (if the model has one)
+        then costs one batched forward pass per document instead of one per window (see
+        :meth:`CharCnn.probs_batch`).  The CRF still decodes chunk by chunk; the spans are those :meth:`tag`
+        gives each text alone.
+        """
         if style not in TAG_STYLES:
             raise ValueError(f"unknown style {style!r}; expected one of {TAG_STYLES}")
-        if not text:
-            return []
-        spans: list[Span] = []
-        for start, end in split_chunks(text):
-            piece = text[start:end]
-            if not piece.strip():
-                continue
-            words = None
-            if tokens is not None:
-                inside = [(w, p) for s, e, w, p in tokens if start <= s and e <= end]
-                words = inside if sum(len(w) for w, _ in inside) == end - start else None
-            for s, e, typ in self._tag_piece(piece, style, words):
+        if tokens is not None and len(tokens) != len(texts):
+            raise ValueError(f"tag_many: {len(texts)} texts but {len(tokens)} token lists")
+        chunks: list[tuple[int, int, int, str, Columns]] = []  # (text index, start, end, normalised, columns)
+        for k, text in enumerate(texts):
+            toks = tokens[k] if tokens is not None else None
+            for start, end in split_chunks(text) if text else ():
+                piece = text[start:end]
+                if not piece.strip():
+                    continue
+                words = None
+                if toks is not None:
+                    inside = [(w, p) for s, e, w, p in toks if start <= s and e <= end]
+                    words = inside if sum(len(w) for w, _ in inside) == end - start else None
+                norm = normalize(piece)
+                chunks.append((k, start, end, norm, columns(norm, words)))
+        probs: list[dict[str, np.ndarray]] = [{} for _ in chunks]
+        if self.cnn and chunks:
+            probs = self.cnn.probs_batch([cols.cnn_streams(norm) for _, _, _, norm, cols in chunks])
+        out: list[list[Span]] = [[] for _ in texts]
+        for (k, start, end, norm, cols), nn in zip(chunks, probs, strict=True):
+            piece = texts[k][start:end]
+            for s, e, typ in self._decode(norm, cols, nn, style):
                 if typ in ENTITY_TYPES and piece[s:e].strip():
-                    spans.append((start + s, start + e, typ))
-        return spans
+                    out[k].append((start + s, start + e, typ))
+        return out
