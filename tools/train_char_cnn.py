@@ -30,6 +30,8 @@ if str(REPO / "src") not in sys.path:
 import jieba.posseg as pseg  # noqa: E402
 
 from kg.extract.crf.charcnn import DILATIONS, PAD, STYLES, TAGS, UNK, CharCnn, input_keys  # noqa: E402
+from kg.extract.crf.charcnn import load as charcnn_load  # noqa: E402
+from kg.extract.crf.charlstm import CharLstm  # noqa: E402
 from kg.extract.crf.features import gazetteer_tags, lexicon_tags, normalize, word_info  # noqa: E402
 
 EMB = (64, 32, 16, 8, 8)  # char, bigram, word position + POS, gazetteer, lexicon
@@ -40,6 +42,13 @@ LR = 2e-3
 DROPOUT = 0.25
 MIN_COUNT = (2, 3, 1, 1, 1)  # rarer characters and bigrams share the UNK embedding
 FOLDS = 4
+# "cnn" (the dilated CNN above) or "lstm": the same embeddings read by one bidirectional LSTM layer
+# (kg.extract.crf.charlstm), whose character embeddings start from PPMI+SVD vectors learnt on unlabelled text
+# when PRETRAINED is set (see set_pretrained).  train_ner.py --net picks it.
+ARCH = "cnn"
+LSTM_HIDDEN = 64
+LSTM_EPOCHS = 10
+PRETRAINED: tuple[list[str], np.ndarray] | None = None  # (characters, unit vectors) from clusters.embed
 
 # (normalised text, gold spans, style)
 Sample = tuple[str, list[tuple[int, int, str]], str]
@@ -93,6 +102,9 @@ def train(samples: list[Sample], seed: int = 42, epochs: int = EPOCHS, log: str 
     for st, (text, spans, style) in zip(all_streams, samples, strict=True):
         ids = [[index[k].get(s, UNK) for s in st[k]] for k in range(len(EMB))]
         encoded.append((ids, bioes_ids(len(text), spans), style_id[style]))
+
+    if ARCH == "lstm":
+        return train_lstm(encoded, vocabs, all_streams, seed, epochs if epochs != EPOCHS else LSTM_EPOCHS, log)
 
     class Net(nn.Module):
         def __init__(self) -> None:
@@ -166,6 +178,124 @@ def train(samples: list[Sample], seed: int = 42, epochs: int = EPOCHS, log: str 
     return arrays
 
 
+def pretrained_rows(vocab: list[str], dim: int) -> tuple[np.ndarray, int]:
+    """Initial character embeddings: the PPMI+SVD vector of each vocabulary character that has one (scaled to
+    the unit-variance entries torch's default initialisation gives the others), else a seeded random row."""
+    rng = np.random.default_rng(SEED_INIT)
+    rows = rng.standard_normal((len(vocab), dim)).astype(np.float32)
+    rows[PAD] = 0
+    found = 0
+    if PRETRAINED is not None:
+        units, vec = PRETRAINED
+        where = {u: i for i, u in enumerate(units)}
+        width = min(dim, vec.shape[1])
+        for k, ch in enumerate(vocab):
+            j = where.get(ch)
+            if j is not None and k > UNK:
+                rows[k, :width] = vec[j, :width] * np.sqrt(width)
+                found += 1
+    return rows, found
+
+
+SEED_INIT = 42
+
+
+def set_pretrained(units: list[str], vectors: np.ndarray) -> None:
+    """Character vectors learnt on unlabelled text, to initialise the BiLSTM's character embeddings."""
+    global PRETRAINED
+    PRETRAINED = (units, vectors)
+
+
+def train_lstm(encoded: list, vocabs: list[list[str]], all_streams: list, seed: int, epochs: int,
+               log: str) -> dict[str, np.ndarray]:
+    """Train the BiLSTM variant (see :mod:`kg.extract.crf.charlstm`); returns its ``.npz`` arrays."""
+    import torch
+    from torch import nn
+
+    rng = random.Random(seed)
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embs = nn.ModuleList(nn.Embedding(len(v), d, padding_idx=PAD) for v, d in zip(vocabs, EMB,
+                                                                                              strict=True))
+            rows, found = pretrained_rows(vocabs[0], EMB[0])
+            with torch.no_grad():
+                self.embs[0].weight.copy_(torch.from_numpy(rows))
+            print(f"  lstm{log}: {found} of {len(vocabs[0])} characters start from pretrained vectors", flush=True)
+            self.lstm = nn.LSTM(sum(EMB), LSTM_HIDDEN, batch_first=True, bidirectional=True)
+            self.head = nn.Linear(2 * LSTM_HIDDEN, len(STYLES) * len(TAGS))
+            self.drop = nn.Dropout(DROPOUT)
+
+        def forward(self, xs: list[torch.Tensor], lengths: torch.Tensor) -> torch.Tensor:
+            x = self.drop(torch.cat([e(x) for e, x in zip(self.embs, xs, strict=True)], dim=-1))
+            packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+            out, _ = self.lstm(packed)
+            out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+            return self.head(self.drop(out))
+
+    net = Net()
+    opt = torch.optim.Adam(net.parameters(), lr=LR)
+    loss_fn = nn.CrossEntropyLoss(reduction="sum")
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][1]))
+    batches = [order[i : i + BATCH] for i in range(0, len(order), BATCH)]
+    batches = [b for b in batches if max(len(encoded[i][1]) for i in b) > 0]
+    for epoch in range(epochs):
+        rng.shuffle(batches)
+        net.train()
+        for g in opt.param_groups:
+            g["lr"] = LR * (1.0 if epoch < epochs - 2 else 0.3)
+        total, count = 0.0, 0
+        for batch in batches:
+            batch = [i for i in batch if encoded[i][1]]
+            n = max(len(encoded[i][1]) for i in batch)
+            xs = [torch.zeros(len(batch), n, dtype=torch.long) for _ in EMB]
+            y = torch.full((len(batch), n), -100, dtype=torch.long)
+            lengths = torch.tensor([len(encoded[i][1]) for i in batch])
+            styles = torch.tensor([encoded[i][2] for i in batch])
+            for r, i in enumerate(batch):
+                ids, tags, _ = encoded[i]
+                for k in range(len(EMB)):
+                    xs[k][r, : len(tags)] = torch.tensor(ids[k])
+                y[r, : len(tags)] = torch.tensor(tags)
+            out = net(xs, lengths).view(len(batch), n, len(STYLES), len(TAGS))
+            out = out[torch.arange(len(batch)), :, styles]
+            loss = loss_fn(out.reshape(-1, len(TAGS)), y.reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+            opt.step()
+            total += float(loss.detach())
+            count += int(lengths.sum())
+        print(f"  lstm{log} epoch {epoch + 1}/{epochs}: loss/char {total / count:.4f}", flush=True)
+    net.eval()
+    arrays: dict[str, np.ndarray] = {f"vocab{k}": np.array(vocabs[k]) for k in range(len(EMB))}
+    for k, e in enumerate(net.embs):
+        arrays[f"emb{k}"] = e.weight.detach().numpy().astype(np.float32)
+    hid = LSTM_HIDDEN
+    # torch's gate rows are i, f, g, o; the numpy pass wants i, f, o, g (three sigmoid gates side by side)
+    perm = np.concatenate([np.arange(0, 2 * hid), np.arange(3 * hid, 4 * hid), np.arange(2 * hid, 3 * hid)])
+    wih, whh, bias = [], [], []
+    for suffix in ("", "_reverse"):
+        w_ih = getattr(net.lstm, f"weight_ih_l0{suffix}").detach().numpy()[perm]
+        w_hh = getattr(net.lstm, f"weight_hh_l0{suffix}").detach().numpy()[perm]
+        b = (getattr(net.lstm, f"bias_ih_l0{suffix}") + getattr(net.lstm, f"bias_hh_l0{suffix}")).detach().numpy()
+        wih.append(w_ih.T)
+        whh.append(w_hh.T)
+        bias.append(b[perm])
+    arrays["lstm_wih"] = np.ascontiguousarray(np.stack(wih)).astype(np.float32)
+    arrays["lstm_whh"] = np.ascontiguousarray(np.stack(whh)).astype(np.float32)
+    arrays["lstm_b"] = np.stack(bias).astype(np.float32)
+    arrays["head_w"] = np.ascontiguousarray(net.head.weight.detach().numpy().T).astype(np.float32)
+    arrays["head_b"] = net.head.bias.detach().numpy().astype(np.float32)
+
+    def reference(xs: list[torch.Tensor], n: int) -> torch.Tensor:
+        return net(xs, torch.tensor([n]))
+
+    check_export(arrays, reference, encoded[:20], all_streams[:20])
+    return arrays
+
+
 def check_export(arrays: dict[str, np.ndarray], net: object, encoded: list, sample_streams: list) -> None:
     """Fail loudly if the numpy forward pass of the exported arrays differs from torch's (tap order, layout)."""
     import tempfile
@@ -177,25 +307,32 @@ def check_export(arrays: dict[str, np.ndarray], net: object, encoded: list, samp
         with torch.no_grad():
             for (ids, tags, sid), st in zip(encoded, sample_streams, strict=True):
                 xs = [torch.tensor([ids[k]]) for k in range(len(EMB))]
-                out = net(xs, torch.ones(1, len(tags))).view(len(tags), len(STYLES), len(TAGS))[:, sid]
+                if not tags:
+                    continue
+                out = (net(xs, len(tags)) if not isinstance(net, torch.nn.Module)
+                       else net(xs, torch.ones(1, len(tags)))).view(len(tags), len(STYLES), len(TAGS))[:, sid]
                 expected = torch.softmax(out, dim=-1).numpy()
                 got = exported.probs(st)[STYLES[sid]]
                 if not np.allclose(expected, got, atol=1e-4):
                     raise AssertionError(f"numpy export differs from torch by {np.abs(expected - got).max():.2e}")
 
 
-def save(arrays: dict[str, np.ndarray], path: Path) -> CharCnn:
+def save(arrays: dict[str, np.ndarray], path: Path) -> CharCnn | CharLstm:
     """Write the network to *path* (uncompressed npz, so it loads fast) and open it for numpy inference."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
         np.savez(fh, **arrays)
-    return CharCnn(path)
+    return CharLstm(path) if "lstm_whh" in arrays else CharCnn(path)
 
 
 def fingerprint(samples: list[Sample], seed: int) -> str:
     """Digest of the training samples and every setting of the network, naming a cache of trained networks."""
     digest = hashlib.md5(repr((EMB, HIDDEN, EPOCHS, BATCH, LR, DROPOUT, MIN_COUNT, FOLDS, DILATIONS, seed,
                                torch_version())).encode())
+    if ARCH != "cnn":
+        digest.update(repr((ARCH, LSTM_HIDDEN, LSTM_EPOCHS, SEED_INIT)).encode())
+        if PRETRAINED is not None:
+            digest.update(repr(PRETRAINED[0]).encode() + PRETRAINED[1].tobytes())
     for text, spans, style in samples:
         digest.update(repr((text, spans, style)).encode())
     return digest.hexdigest()[:16]
@@ -214,7 +351,7 @@ def trained(samples: list[Sample], path: Path, seed: int = 42, log: str = "") ->
     key = fingerprint(samples, seed)
     if path.is_file() and stamp.is_file() and stamp.read_text() == key:
         print(f"  cnn{log}: reusing {path}", flush=True)
-        return CharCnn(path)
+        return charcnn_load.__wrapped__(path)
     net = save(train(samples, seed, log=log), path)
     stamp.write_text(key)
     return net

@@ -318,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pd-repeat", type=int, default=1)
     ap.add_argument("--cnn", action="store_true",
                     help="stack the character CNN (trained here with torch, out of fold) under the CRF")
+    ap.add_argument("--net", choices=("cnn", "lstm"), default="cnn",
+                    help="with --cnn: the network stacked under the CRF (dilated CNN, or BiLSTM whose character "
+                         "embeddings start from PPMI+SVD vectors of the unlabelled text)")
     ap.add_argument("--tune", action="store_true", help="grid-search c1/c2 on a validation slice of the training part")
     ap.add_argument("--no-md", action="store_true", help="do not rewrite MODEL.md")
     ap.add_argument(
@@ -339,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     print({k: len(v) for k, v in ds.items()}, flush=True)
     if args.build_clusters:
         build_clusters(ds)
+    if args.cnn and args.net == "lstm":
+        use_lstm(ds)
     c1, c2 = args.c1, args.c2
     tune_log = ""
     if args.tune:
@@ -385,6 +390,19 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_md:
         write_model_md(args, c1, c2, ds, results, size, t_train - t0, tune_log)
     return 0
+
+
+def use_lstm(ds: dict[str, list[Example]]) -> None:
+    """Make ``--cnn`` train the BiLSTM, its character embeddings initialised from PPMI+SVD vectors of the
+    unlabelled text the clusters read (training parts of both corpora, DuIE, SogouCS; held-out sentences left
+    out; labels never read)."""
+    import train_char_cnn as cnn
+
+    t0 = time.time()
+    units, vectors = clusters.embed([list(s) for s in unlabelled_sentences(ds)], clusters.CHAR_MIN, cnn.EMB[0])
+    cnn.ARCH = "lstm"
+    cnn.set_pretrained(units, vectors)
+    print(f"pretrained character vectors: {len(units)} x {vectors.shape[1]} in {time.time() - t0:.0f}s", flush=True)
 
 
 def cnn_path(args: argparse.Namespace) -> Path | None:
@@ -438,7 +456,8 @@ def write_model_md(
     cpath = clusters.CLUSTERS_PATH
     clusters_line = (f"{cpath.stat().st_size / 1e6:.2f} MB, md5 `{hashlib.md5(cpath.read_bytes()).hexdigest()}`"
                      if cpath.is_file() else "missing")
-    options = (" --tune" if args.tune else "") + (" --cnn" if args.cnn else "")
+    options = (" --tune" if args.tune else "") + (" --cnn" if args.cnn else "") + (
+        f" --net {args.net}" if args.cnn and args.net != "cnn" else "")
     md = f"""# ner.crfsuite: character CRF NER model
 
 Built by

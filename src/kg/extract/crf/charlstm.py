@@ -1,0 +1,98 @@
+"""A character BiLSTM whose per-character tag probabilities are features of the CRF (numpy inference).
+
+Why: the dilated CNN of :mod:`kg.extract.crf.charcnn` sees +-7 characters and scores only ~0.6 F1 alone; a
+bidirectional LSTM reads the whole chunk in both directions, so the word before a name's end (位于, 担任) or a
+title three words away still shapes each character's tag.  It reads the same symbol streams as the CNN (the
+character, its bigram, jieba word position + POS, gazetteer and lexicon tags), with character embeddings
+initialised from PPMI+SVD vectors learnt on unlabelled text (``tools/train_char_cnn.py``).  Its probabilities
+become the same CRF features as the CNN's (:func:`kg.extract.crf.charcnn.nn_features`), stacked out of fold.
+
+Inference is numpy only and batched: :meth:`CharLstm.probs_batch` runs every chunk of a document (right-padded
+to the longest) through one loop over character positions, both directions in the same step (one batched
+product per step), so a document's windows cost a few dozen small products together instead of per window.
+The file is an ``.npz`` beside the CRF model named ``charcnn.npz`` like the CNN's; its ``lstm_whh`` array tells
+:func:`kg.extract.crf.charcnn.load` which network it holds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from kg.extract.crf.charcnn import STYLES, TAGS, UNK
+
+
+class CharLstm:
+    """Numpy forward pass of the BiLSTM trained by ``tools/train_char_cnn.py --arch lstm``.
+
+    Arrays: ``vocabK``/``embK`` per input stream; ``lstm_wih`` (2, in, 4H), ``lstm_whh`` (2, H, 4H) and
+    ``lstm_b`` (2, 4H) for the forward (0) and backward (1) direction, gates in the order input, forget,
+    output, cell (torch's i, f, g, o reordered so the three sigmoid gates are contiguous); ``head_w`` (2H,
+    styles x tags) and ``head_b``.
+    """
+
+    def __init__(self, path: Path) -> None:
+        """Read the ``.npz`` at *path*."""
+        self.path = Path(path)
+        data = np.load(self.path, allow_pickle=False)
+        streams = sum(1 for name in data.files if name.startswith("vocab"))
+        self.vocabs = [{s: i for i, s in enumerate(data[f"vocab{k}"].tolist())} for k in range(streams)]
+        self.embs = [data[f"emb{k}"].astype(np.float32) for k in range(streams)]
+        self.wih = data["lstm_wih"].astype(np.float32)
+        self.whh = data["lstm_whh"].astype(np.float32)
+        self.b = data["lstm_b"].astype(np.float32)
+        self.hidden = self.whh.shape[1]
+        self.head_w = data["head_w"].astype(np.float32)
+        self.head_b = data["head_b"].astype(np.float32)
+
+    def probs(self, streams: tuple[list[str], ...]) -> dict[str, np.ndarray]:
+        """Tag probabilities per style: style -> (len, len(TAGS)) array, for the symbol streams of one chunk."""
+        return self.probs_batch([streams])[0]
+
+    def probs_batch(self, batch: list[tuple[list[str], ...]]) -> list[dict[str, np.ndarray]]:
+        """:meth:`probs` of many chunks at once (each chunk's numbers are those it gets alone)."""
+        lengths = [len(st[0]) for st in batch]
+        width = max(lengths, default=0)
+        if width == 0:
+            return [{style: np.zeros((0, len(TAGS)), dtype=np.float32) for style in STYLES} for _ in batch]
+        rows = len(batch)
+        # forward input: each chunk left-aligned; backward input: each chunk reversed, left-aligned, so both
+        # directions start at step 0 and right padding never reaches a real position
+        fwd = np.zeros((rows, width), dtype=np.int64)
+        back = np.zeros((rows, width), dtype=np.int64)
+        x = []
+        for vocab, emb, k in zip(self.vocabs, self.embs, range(len(self.vocabs)), strict=True):
+            ids = np.zeros((rows, width), dtype=np.int64)
+            for r, (st, n) in enumerate(zip(batch, lengths, strict=True)):
+                if n:
+                    ids[r, :n] = np.fromiter((vocab.get(sym, UNK) for sym in st[k]), dtype=np.int64, count=n)
+            x.append(emb[ids])
+        x = np.concatenate(x, axis=2)  # rows, width, in
+        for r, n in enumerate(lengths):
+            fwd[r, :n] = np.arange(n)
+            back[r, :n] = np.arange(n - 1, -1, -1)
+        take = np.arange(rows)[:, None]
+        # input contributions of every step in one product per direction: (2, width, rows, 4H)
+        z = np.stack([(x[take, fwd] @ self.wih[0] + self.b[0]).transpose(1, 0, 2),
+                      (x[take, back] @ self.wih[1] + self.b[1]).transpose(1, 0, 2)])
+        h_size = self.hidden
+        h = np.zeros((2, rows, h_size), dtype=np.float32)
+        c = np.zeros((2, rows, h_size), dtype=np.float32)
+        out = np.empty((width, 2, rows, h_size), dtype=np.float32)
+        for t in range(width):
+            g = z[:, t] + h @ self.whh  # (2, rows, 4H)
+            s = np.tanh(g[:, :, : 3 * h_size] * 0.5) * 0.5 + 0.5  # sigmoid of the input, forget, output gates
+            c = s[:, :, h_size : 2 * h_size] * c + s[:, :, :h_size] * np.tanh(g[:, :, 3 * h_size :])
+            h = s[:, :, 2 * h_size :] * np.tanh(c)
+            out[t] = h
+        result = []
+        for r, n in enumerate(lengths):
+            # backward outputs were produced in reversed order: step t belongs to character n - 1 - t
+            feats = np.concatenate([out[:n, 0, r], out[:n, 1, r][::-1]], axis=1)
+            logits = (feats @ self.head_w + self.head_b).reshape(n, len(STYLES), len(TAGS))
+            logits -= logits.max(axis=2, keepdims=True)
+            e = np.exp(logits)
+            p = e / e.sum(axis=2, keepdims=True)
+            result.append({style: p[:, k] for k, style in enumerate(STYLES)})
+        return result
