@@ -173,3 +173,36 @@ def test_tag_many_equals_tag_per_text(tmp_path: Path) -> None:
 def test_tag_many_rejects_mismatched_tokens() -> None:
     with pytest.raises(ValueError, match="2 texts but 1 token lists"):
         CrfTagger.load().tag_many(["张伟", "北京"], style="pd", tokens=[None])
+
+
+def test_one_blas_thread_inside_and_restored_after() -> None:
+    from kg.extract.crf import blas
+
+    fns = blas._openblas()
+    if fns is None:
+        pytest.skip("numpy here does not use OpenBLAS")
+    set_fn, get_fn = fns
+    before = get_fn()
+    with blas.one_thread():
+        assert get_fn() == 1
+    assert get_fn() == before
+
+
+def test_people_over_a_document_equal_people_per_sentence() -> None:
+    """The extractor's document-level call of the person tagger finds what the per-sentence call finds."""
+    from kg.extract import mentions
+    from kg.extract.sentences import split_sentences, to_halfwidth
+    from kg.extract.tokens import tokenize
+
+    page = (ROOT / "seeds").glob("*")
+    texts = [p.read_text(encoding="utf-8") for p in sorted(page) if p.is_file() and p.suffix in {".txt", ".html"}][:1]
+    sentences = []
+    for text in texts + ["".join(TEXTS)]:
+        for sent in split_sentences(text):
+            normalised = to_halfwidth(sent.text)
+            sentences.append((normalised, tokenize(normalised)))
+    assert len(sentences) > 10
+    together = mentions.crf_people.over_document(sentences)
+    alone = [list(mentions.crf_people(text, tokens)) for text, tokens in sentences]
+    assert together == alone
+    assert sum(map(len, alone)) >= 3  # real people were found, so the comparison means something

@@ -582,10 +582,32 @@ def crf_people(text: str, tokens: list[Token]) -> Iterable[Mention]:
     must fall on jieba's word boundaries, start with a surname (or be a name jieba tags too) and not be an ordinary
     dictionary word or a form of address (林先生).
     """
+    return _people(text, tokens, _tag_near_cues([(text, tokens)])[0])
+
+
+def crf_people_over_document(sentences: list[tuple[str, list[Token]]]) -> list[list[Mention]]:
+    """:func:`crf_people` of every (text, tokens) sentence of one document, the tagger called once for all.
+
+    The network under the CRF (if the model has one) then runs once over all the document's windows instead of
+    once per sentence; an extractor that finds this function as ``crf_people.over_document`` may call it.
+    """
+    live = [k for k, (text, _) in enumerate(sentences) if not garbled(text)]
+    tagged = _tag_near_cues([sentences[k] for k in live])
+    found: list[list[Mention]] = [[] for _ in sentences]
+    for k, spans in zip(live, tagged, strict=True):
+        found[k] = list(_people(*sentences[k], spans))
+    return found
+
+
+crf_people.over_document = crf_people_over_document  # type: ignore[attr-defined]
+
+
+def _people(text: str, tokens: list[Token], spans: list[tuple[int, int, str]]) -> Iterable[Mention]:
+    """The tagger's Person spans in one sentence that pass crf_people's checks (see there)."""
     starts = {t.start for t in tokens}
     ends = {t.end for t in tokens}
     jieba_people = {(t.start, t.end) for t in tokens if t.pos in {"nr", "nrfg"}}
-    for start, end, type_name in _tag_near_cues(text, tokens):
+    for start, end, type_name in spans:
         name = text[start:end]
         if type_name != "Person" or start not in starts or end not in ends or not 2 <= len(name) <= 4:
             continue
@@ -602,12 +624,30 @@ def crf_people(text: str, tokens: list[Token]) -> Iterable[Mention]:
 _CUE_WINDOW = 8
 
 
-def _tag_near_cues(text: str, tokens: list[Token]) -> list[tuple[int, int, str]]:
-    """CRF spans in the stretches of text around the signs of a person (a jieba nr tag, a post title).
+def _tag_near_cues(sentences: list[tuple[str, list[Token]]]) -> list[list[tuple[int, int, str]]]:
+    """CRF spans in the stretches of each sentence around the signs of a person (a jieba nr tag, a post title).
 
     Tagging only there, on token boundaries and with the pipeline's own tokens, keeps the tagger — the most
     expensive step of extraction — to a fraction of the text; names far from any such sign are the rules' job.
+    All the sentences' windows go to the tagger in one call, so a network under the CRF runs once over them.
     """
+    pieces: list[str] = []
+    insides: list[list[tuple[int, int, str, str]]] = []
+    owners: list[tuple[int, int]] = []  # (sentence, offset) of each window
+    for k, (text, tokens) in enumerate(sentences):
+        for lo, hi in _cue_windows(tokens):
+            offset = tokens[lo].start
+            pieces.append(text[offset: tokens[hi].end])
+            insides.append([(t.start - offset, t.end - offset, t.word, t.pos) for t in tokens[lo: hi + 1]])
+            owners.append((k, offset))
+    spans: list[list[tuple[int, int, str]]] = [[] for _ in sentences]
+    for (k, offset), found in zip(owners, _crf_tagger().tag_many(pieces, style="pd", tokens=insides), strict=True):
+        spans[k] += [(s + offset, e + offset, kind) for s, e, kind in found]
+    return spans
+
+
+def _cue_windows(tokens: list[Token]) -> list[list[int]]:
+    """(first, last) token index of each stretch within _CUE_WINDOW characters of a person cue, merged."""
     windows: list[list[int]] = []
     for i, tok in enumerate(tokens):
         if not (tok.pos.startswith("nr") or tok.word in POST_TITLES):
@@ -622,13 +662,7 @@ def _tag_near_cues(text: str, tokens: list[Token]) -> list[tuple[int, int, str]]
             windows[-1][1] = max(windows[-1][1], hi)
         else:
             windows.append([lo, hi])
-    offsets = [tokens[lo].start for lo, _ in windows]
-    pieces = [text[offset: tokens[hi].end] for offset, (_, hi) in zip(offsets, windows, strict=True)]
-    insides = [[(t.start - offset, t.end - offset, t.word, t.pos) for t in tokens[lo: hi + 1]]
-               for offset, (lo, hi) in zip(offsets, windows, strict=True)]
-    # all of the document's windows in one call: a network under the CRF runs once over them, not once each
-    tagged = _crf_tagger().tag_many(pieces, style="pd", tokens=insides)
-    return [(s + offset, e + offset, k) for offset, found in zip(offsets, tagged, strict=True) for s, e, k in found]
+    return windows
 
 
 DEFAULT_RECOGNISERS: tuple[Recogniser, ...] = (byline_names, quoted_names, bracket_names, route_names, list_names,
