@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kg.extract.crf import blas
+
 if TYPE_CHECKING:
     from kg.extract.crf.charlstm import CharLstm
 
@@ -74,6 +76,10 @@ class CharCnn:
         rows between them and the empty rows are zeroed after every layer, so no tap ever reaches another chunk
         and each chunk sees exactly the zero padding it has alone: one product per layer for the whole batch.
         """
+        with blas.one_thread():  # small products: threads only wait for a busy core (see blas)
+            return self._probs_batch(batch)
+
+    def _probs_batch(self, batch: list[tuple[list[str], ...]]) -> list[dict[str, np.ndarray]]:
         lengths = [len(st[0]) for st in batch]
         gap = max(self.dilations)
         starts = []

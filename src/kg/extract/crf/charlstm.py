@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kg.extract.crf import blas
 from kg.extract.crf.charcnn import STYLES, TAGS, UNK
 
 
@@ -52,6 +53,10 @@ class CharLstm:
 
     def probs_batch(self, batch: list[tuple[list[str], ...]]) -> list[dict[str, np.ndarray]]:
         """:meth:`probs` of many chunks at once (each chunk's numbers are those it gets alone)."""
+        with blas.one_thread():  # small products: threads only wait for a busy core (see blas)
+            return self._probs_batch(batch)
+
+    def _probs_batch(self, batch: list[tuple[list[str], ...]]) -> list[dict[str, np.ndarray]]:
         lengths = [len(st[0]) for st in batch]
         width = max(lengths, default=0)
         if width == 0:
