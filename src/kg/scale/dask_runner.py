@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from kg.scale.pool import InFlight, Outcome, TaskFailure
+from kg.scale.pool import TASKS_PER_WORKER, InFlight, Outcome, TaskFailure
 from kg.scale.work import Task, run_task, warm_up
 
 
@@ -55,7 +55,7 @@ class DaskRunner:
                 raise DaskUnavailable(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
         self.client.run(warm_up)  # load the extractor in every worker before the first task
         threads = sum(self.client.nthreads().values())
-        self.window = max(4, threads * 3)
+        self.window = max(4, threads * TASKS_PER_WORKER)
 
     def close(self) -> None:
         self.client.close()
