@@ -231,12 +231,12 @@ class _Writer:
         differ only for a person whose name another document already gave to someone affiliated elsewhere)."""
         self.written.add(doc.doc)
         graph = self.converter.graph(doc)
-        iris = {entity_id: str(iri) for entity_id, iri in self.converter.entity_iris(doc).items()}
         text = getattr(prepared, "nquads", b"")
         embedded = bulk.engine_of(self.store) is not None
-        if stored is None and text and iris == getattr(prepared, "iris", None) and embedded:
-            self.pending.add(doc, graph, text, iris)
+        if stored is None and text and embedded and not self.converter.iris_differ_from_unresolved(doc):
+            self.pending.add(doc, graph, text, prepared.iris)
             return
+        iris = {entity_id: str(iri) for entity_id, iri in self.converter.entity_iris(doc).items()}
         triples = document_triples(self.converter, doc, key)
         if stored is None:
             # The embedded store takes N-Quads text, as from a worker: its bulk loader parses text in Rust for less

@@ -19,7 +19,7 @@ from rdflib.term import Node
 
 from kg import __version__
 from kg.document import Document, Relation
-from kg.rdf.iris import Resolver, document_iri, graph_iri, mint_entity_iris
+from kg.rdf.iris import Resolver, document_iri, graph_iri, mint_entity_iris, resolver_qualifies
 from kg.rdf.namespaces import DCT, KG, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
 Triple = tuple[Node, Node, Node]
@@ -99,6 +99,11 @@ class DocumentConverter:
     def entity_iris(self, doc: Document) -> dict[str, URIRef]:
         iris = mint_entity_iris(self.base, doc, self.resolver, self.graph(doc))
         return {entity_id: URIRef(iri) for entity_id, iri in iris.items()}
+
+    def iris_differ_from_unresolved(self, doc: Document) -> bool:
+        """Whether this converter's resolver gives the document other entity IRIs than a converter without one (as a
+        parallel build's workers have)."""
+        return self.resolver is not None and resolver_qualifies(self.base, doc, self.resolver, self.graph(doc))
 
     def triples(self, doc: Document) -> Iterator[Triple]:
         doc_node = URIRef(document_iri(self.base, doc.doc))

@@ -101,11 +101,9 @@ def mint_entity_iris(base: str, doc: Document, resolver: Resolver | None = None,
         plain = entity_iri(base, ent.type, ent.label)
         iri = plain
         affiliation = affiliation_of(doc, ent.id) if ent.type == "Person" else None
-        if affiliation and resolver is not None:
-            existing = resolver(ent.type, ent.label, graph)
-            qualified = qualified_iri(base, ent.type, ent.label, affiliation)
-            if plain in existing and existing[plain] and affiliation not in existing[plain]:
-                iri = qualified
+        if affiliation and resolver is not None and _someone_else(plain, affiliation, resolver(ent.type, ent.label,
+                                                                                              graph)):
+            iri = qualified_iri(base, ent.type, ent.label, affiliation)
         if iri in used:
             iri = qualified_iri(base, ent.type, ent.label, affiliation) if affiliation else iri
             number = 2
@@ -115,3 +113,22 @@ def mint_entity_iris(base: str, doc: Document, resolver: Resolver | None = None,
         used.add(iri)
         out[ent.id] = iri
     return out
+
+
+def _someone_else(plain: str, affiliation: str, existing: dict[str, set[str]]) -> bool:
+    """Other documents use the plain IRI for a person affiliated elsewhere: this one is a different person."""
+    return plain in existing and bool(existing[plain]) and affiliation not in existing[plain]
+
+
+def resolver_qualifies(base: str, doc: Document, resolver: Resolver, graph: str = "") -> bool:
+    """Whether ``resolver`` makes :func:`mint_entity_iris` give any entity of ``doc`` another IRI than it gives
+    without one.  Why: a parallel build's workers mint without the store; the writer then asks the resolver about the
+    document's affiliated people only, instead of minting every IRI again (~0.7 ms a news article)."""
+    for ent in doc.entities:
+        if ent.type != "Person":
+            continue
+        affiliation = affiliation_of(doc, ent.id)
+        if affiliation and _someone_else(entity_iri(base, ent.type, ent.label), affiliation,
+                                         resolver(ent.type, ent.label, graph)):
+            return True
+    return False
