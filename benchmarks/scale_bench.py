@@ -3,12 +3,14 @@ corpus, in one run (so that the ratios compare like with like on a shared machin
 
 The corpus is generated, deterministically (``--seed``), from ``../shared/data/`` text: each article is a title and
 5-15 sentences drawn from CLUENER2020 train sentences and SogouCS article bodies, written as one JSON Lines file (a
-newsroom export) into a temporary directory.  Each mode builds the whole corpus into a fresh embedded on-disk store.
+newsroom export) into a temporary directory.  Each mode builds the whole corpus into a fresh embedded on-disk store
+(``--store memory``: an in-memory one, where the store does no background work).
 
 Printed per mode: wall time, documents/s, ratio to serial, CPU time of the coordinator (this process: in a parallel
-build, the writer) per document, peak RSS of the coordinator (over the whole run: the serial mode's extractor is
-part of it) and of each worker process, the store's size on disk; and ``uptime`` before and after, to show how
-loaded the machine was.
+build, the writer) per document and of all processes (the coordinator and every child: the cores a mode keeps
+busy, against the 2 a 2-core machine has), peak RSS of the coordinator (over the whole run: the serial mode's
+extractor is part of it) and of each worker process, the store's size on disk; and ``uptime`` before and after, to
+show how loaded the machine was.
 
     .venv/bin/python benchmarks/scale_bench.py                 # 10,000 articles (about 30-60 min on 2 busy cores)
     .venv/bin/python benchmarks/scale_bench.py --docs 600      # a quick run
@@ -73,10 +75,12 @@ def generate_corpus(folder: Path, docs: int, seed: int = 20261128, slices: int =
 
 
 class RssWatch:
-    """Peak RSS (MiB) of each child process of this one (and theirs), sampled from /proc every 0.2 s."""
+    """Peak RSS (MiB) and CPU seconds of each child process of this one (and theirs), sampled from /proc every 0.2 s
+    (the CPU of a child is its last sample: a worker that exits loses at most its last 0.2 s)."""
 
     def __init__(self) -> None:
         self.peaks: dict[int, float] = {}
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -97,12 +101,22 @@ class RssWatch:
                             if line.startswith("VmRSS:"):
                                 rss = int(line.split()[1]) / 1024
                                 self.peaks[pid] = max(self.peaks.get(pid, 0.0), rss)
-                except OSError:
+                    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+                        fields = handle.read().rsplit(")", 1)[1].split()
+                    self.cpu[pid] = (int(fields[11]) + int(fields[12])) / _TICKS
+                except (OSError, IndexError, ValueError):
                     continue
+
+    def children_cpu(self) -> float:
+        """CPU seconds of every child process seen (workers, fork servers, Dask's scheduler and nannies)."""
+        return sum(self.cpu.values())
 
     def workers(self) -> list[float]:
         """Peaks of the processes that grew past 100 MiB (the workers; not fork servers or helpers)."""
         return sorted((v for v in self.peaks.values() if v > 100), reverse=True)
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _descendants(pid: int) -> list[int]:
@@ -125,14 +139,21 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def run_mode(mode: str, corpus: Path, store_dir: Path) -> dict[str, object]:
-    """Build one corpus file into the mode's store (which may already hold earlier slices)."""
+def run_mode(mode: str, corpus: Path, store_dir: Path, memory: dict[str, object] | None = None) -> dict[str, object]:
+    """Build one corpus file into the mode's store (which may already hold earlier slices): an on-disk store in
+    ``store_dir``, or with ``memory`` (mode -> store, kept across slices) an in-memory one."""
+    from contextlib import nullcontext
+
     from kg.build import build
     from kg.store import open_store
 
     kwargs: dict[str, object] = {"serial": {}, "j2": {"jobs": 2}, "dask2": {"dask": "local", "jobs": 2}}[mode]
     now = datetime(2026, 11, 28, tzinfo=UTC)
-    with RssWatch() as watch, open_store(str(store_dir)) as store:
+    if memory is not None:
+        opened = nullcontext(memory.setdefault(mode, open_store("memory:")))
+    else:
+        opened = open_store(str(store_dir))
+    with RssWatch() as watch, opened as store:
         cpu = time.process_time()
         started = time.perf_counter()
         report = build(store, [corpus], now=now, **kwargs)
@@ -140,10 +161,11 @@ def run_mode(mode: str, corpus: Path, store_dir: Path) -> dict[str, object]:
         cpu = time.process_time() - cpu
         graphs = len(store.graphs())
     self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    size = sum(f.stat().st_size for f in store_dir.rglob("*") if f.is_file())
+    size = 0 if memory is not None else sum(f.stat().st_size for f in store_dir.rglob("*") if f.is_file())
     return {"mode": mode, "seconds": elapsed, "built": len(report.built), "problems": len(report.problems),
             "docs_per_s": len(report.built) / elapsed, "graphs": graphs, "coordinator_peak_mib": self_peak,
             "coordinator_cpu_ms_per_doc": 1000 * cpu / max(len(report.built), 1), "store_mb": size / 1e6,
+            "all_cpu_ms_per_doc": 1000 * (cpu + watch.children_cpu()) / max(len(report.built), 1),
             "worker_peaks_mib": watch.workers()}
 
 
@@ -200,6 +222,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}")
     parser.add_argument("--keep", default=None, help="write the corpus and stores here and keep them")
+    parser.add_argument("--store", choices=("disk", "memory"), default="disk",
+                        help="build into an embedded on-disk store (default; RocksDB compacts it on background "
+                             "threads as it grows) or an in-memory one (no background work)")
     parser.add_argument("--split", action="store_true",
                         help="instead: per-document CPU of extraction, conversion and pickling, in one process")
     parser.add_argument("--slices", type=int, default=1,
@@ -219,19 +244,21 @@ def main() -> int:
         corpora = generate_corpus(folder, args.docs, args.seed, args.slices)
         size = sum(c.stat().st_size for c in corpora)
         print(f"corpus: {args.docs} articles, {size / 1e6:.1f} MB, seed {args.seed}, {args.slices} slice(s); "
-              f"{os.cpu_count()} cores", flush=True)
+              f"{os.cpu_count()} cores; {args.store} stores", flush=True)
         print(f"uptime before: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}",
               flush=True)
         totals: dict[str, dict[str, object]] = {}
+        memory: dict[str, object] | None = {} if args.store == "memory" else None
         for index, corpus in enumerate(corpora):
             for mode in modes[index % len(modes):] + modes[: index % len(modes)]:
-                result = run_mode(mode, corpus, folder / f"store-{mode}")
+                result = run_mode(mode, corpus, folder / f"store-{mode}", memory)
                 total = totals.setdefault(mode, {"mode": mode, "seconds": 0.0, "built": 0, "problems": 0,
-                                                 "cpu_ms": 0.0, "worker_peaks_mib": []})
+                                                 "cpu_ms": 0.0, "all_cpu_ms": 0.0, "worker_peaks_mib": []})
                 total["seconds"] += result["seconds"]
                 total["built"] += result["built"]
                 total["problems"] += result["problems"]
                 total["cpu_ms"] += result["coordinator_cpu_ms_per_doc"] * result["built"]
+                total["all_cpu_ms"] += result["all_cpu_ms_per_doc"] * result["built"]
                 total["worker_peaks_mib"] = sorted(set(total["worker_peaks_mib"]) | set(result["worker_peaks_mib"]),
                                                    reverse=True)[:2]
                 total.update(graphs=result["graphs"], store_mb=result["store_mb"],
@@ -244,10 +271,12 @@ def main() -> int:
             result = totals[mode]
             result["docs_per_s"] = result["built"] / result["seconds"]
             result["coordinator_cpu_ms_per_doc"] = result.pop("cpu_ms") / max(result["built"], 1)
+            result["all_cpu_ms_per_doc"] = result.pop("all_cpu_ms") / max(result["built"], 1)
             results.append(result)
             peaks = ", ".join(f"{p:.0f}" for p in result["worker_peaks_mib"]) or "-"
             print(f"{mode:>6}: {result['built']} docs in {result['seconds']:.1f} s = {result['docs_per_s']:.2f} "
-                  f"docs/s; coordinator {result['coordinator_cpu_ms_per_doc']:.1f} ms CPU/doc, peak "
+                  f"docs/s; coordinator {result['coordinator_cpu_ms_per_doc']:.1f} ms CPU/doc (all processes "
+                  f"{result['all_cpu_ms_per_doc']:.1f}), peak "
                   f"{result['coordinator_peak_mib']:.0f} MiB; worker peaks [{peaks}] MiB; store "
                   f"{result['store_mb']:.0f} MB; {result['problems']} problems", flush=True)
         print(f"uptime after:  {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
