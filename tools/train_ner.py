@@ -16,11 +16,11 @@ Why it is built this way:
 * Character and word clusters (``--build-clusters``) come from unlabelled text:
   the training parts, DuIE and SogouCS (see ``kg.extract.crf.clusters``).
 
-Usage (the shipped model; seed 42, deterministic)::
+Usage (the shipped model: CRF over a character BiLSTM's out-of-fold outputs; seed 42; needs torch)::
 
-    python tools/train_ner.py --build-clusters --out src/kg/extract/crf/model/ner.crfsuite
-    python tools/train_ner.py --valid --c1 0.1 --c2 0.5 --out /tmp/try.crfsuite   # try a setting
-    python tools/train_ner.py --valid --cnn --out /tmp/try/ner.crfsuite   # stack the character CNN (needs torch)
+    python tools/train_ner.py --build-clusters --cnn --net lstm --out src/kg/extract/crf/model/ner.crfsuite
+    python tools/train_ner.py --valid --c1 0.1 --c2 0.5 --out /tmp/try.crfsuite   # try a setting (no network)
+    python tools/train_ner.py --valid --cnn --out /tmp/try/ner.crfsuite   # stack the dilated character CNN instead
 
 It also writes ``MODEL.md`` next to the model with the held-out scores.
 """
@@ -312,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=REPO / "src/kg/extract/crf/model/ner.crfsuite")
     ap.add_argument("--c1", type=float, default=0.1)
-    ap.add_argument("--c2", type=float, default=0.5)
+    ap.add_argument("--c2", type=float, default=1.0)  # 1.0 with the BiLSTM's features (MODEL.md, third round)
     ap.add_argument("--max-iter", type=int, default=200)
     ap.add_argument("--minfreq", type=float, default=2)
     ap.add_argument("--pd-repeat", type=int, default=1)
@@ -456,6 +456,9 @@ def write_model_md(
     cpath = clusters.CLUSTERS_PATH
     clusters_line = (f"{cpath.stat().st_size / 1e6:.2f} MB, md5 `{hashlib.md5(cpath.read_bytes()).hexdigest()}`"
                      if cpath.is_file() else "missing")
+    net_path = args.out.with_name(charcnn.CNN_PATH.name)
+    network_line = (f"; network `{net_path.name}` {net_path.stat().st_size / 1e6:.2f} MB, md5 "
+                    f"`{hashlib.md5(net_path.read_bytes()).hexdigest()}`" if args.cnn and net_path.is_file() else "")
     options = (" --tune" if args.tune else "") + (" --cnn" if args.cnn else "") + (
         f" --net {args.net}" if args.cnn and args.net != "cnn" else "")
     md = f"""# ner.crfsuite: character CRF NER model
@@ -463,8 +466,10 @@ def write_model_md(
 Built by
 `python tools/train_ner.py --build-clusters --out src/kg/extract/crf/model/ner.crfsuite{options}`
 (seed {SEED}; python-crfsuite L-BFGS; {timing}).
-Model {size / 1e6:.2f} MB, md5 `{hashlib.md5(args.out.read_bytes()).hexdigest()}`; re-running the command on the same
-data reproduced this file byte for byte.
+Model {size / 1e6:.2f} MB, md5 `{hashlib.md5(args.out.read_bytes()).hexdigest()}`{network_line}.
+Before the network was added, re-running the command on the same data reproduced the CRF file byte for byte; with
+the network that has not been re-checked (torch on one CPU thread with a fixed seed is deterministic in practice,
+but not promised across machines or torch versions).
 Evaluate with `python benchmarks/ner_eval.py`.
 
 ## Data (public corpora, not committed; cite the original works)
@@ -524,7 +529,7 @@ Second round (same validation slice; the first row re-measures the shipped setti
 
 | setting (validation slice, max_iterations 200) | CLUENER valid F1 | PD valid F1 | model MB |
 |---|---|---|---|
-| shipped features and settings, c1=0.1 c2=0.5 (**shipped**) | 0.7607 | 0.7903 | 8.7 |
+| shipped features and settings, c1=0.1 c2=0.5 (shipped in round two) | 0.7607 | 0.7903 | 8.7 |
 | + character CNN stacked (`--cnn`: best tag, confidence bin, neighbours' tags) | 0.7666 | 0.7896 | 8.1 + 5.2 CNN |
 | + CNN, also tags at distance 2 and the runner-up tag (the `--cnn` features now) | 0.7669 | 0.7896 | 8.0 + 5.2 CNN |
 | c1=0.05 c2=1.0 | 0.7565 | 0.7921 | 12.8 |
@@ -535,10 +540,40 @@ The address-chain and scene-word features were dropped again (no gain). The char
 (`kg.extract.crf.charcnn`, trained by `tools/train_char_cnn.py` with torch: embeddings of the character, bigram,
 jieba word position + POS, gazetteer and lexicon tags; three dilated convolutions, +-7 characters; one BIOES head per
 style, 12 epochs; the CRF trained on 4-fold out-of-fold outputs) scores only 0.61 / 0.65 micro F1 alone (argmax
-tags), and stacked it adds +0.6 CLUENER F1 on the validation slice, within noise, while its numpy forward pass on
-the extractor's short windows lowers entity-extraction throughput from 0.57x to 0.42-0.46x of `jieba.posseg`
-(target >= 0.5; `benchmarks/entities.py --model`). So it is not shipped: `--cnn` builds it when a stronger network
-is worth its cost (`charcnn.npz` beside a model is picked up by `CrfTagger`).
+tags), and stacked it adds +0.6 CLUENER F1 on the validation slice, within noise.
+
+Third round: a stronger network under the CRF, and its cost paid once per document (same validation slice):
+
+| setting (validation slice, c1=0.1, c2=0.5 unless given, 200 iterations) | CLUENER valid F1 | PD valid F1 | files MB |
+|---|---|---|---|
+| no network (the second round's shipped model) | 0.7607 | 0.7903 | 8.7 |
+| + dilated character CNN (`--cnn`) | 0.7669 | 0.7896 | 8.0 + 5.2 |
+| + character BiLSTM, pretrained character embeddings (`--cnn --net lstm`) | 0.7726 | 0.8096 | 7.8 + 5.2 |
+| + BiLSTM, c2=1.0 (**shipped**) | 0.7805 | 0.8077 | 9.2 + 5.2 |
+| + BiLSTM, c2=2.0 | 0.7793 | 0.8097 | 10.3 + 5.2 |
+
+The BiLSTM (`kg.extract.crf.charlstm`; `tools/train_char_cnn.py`, `ARCH = "lstm"`) reads the CNN's five input
+streams (character 64, bigram 32, jieba word position + POS 16, gazetteer 8, lexicon 8 dimensions) with one
+bidirectional LSTM layer of 64 units per direction and one BIOES softmax head per style; dropout 0.25, Adam 2e-3,
+10 epochs (the last two at 0.3x), batches of 32 sentences of similar length, gradient norm clipped at 5, torch on
+one thread, seed 42. Its character embeddings start from PPMI+SVD vectors (64 dimensions, `clusters.embed`) of
+the same unlabelled text as the cluster table (training parts of both corpora, DuIE, SogouCS without the two test
+articles; about 1 M characters, labels never read): 2977 of the 3003 characters of a fold's vocabulary have one.
+As for the CNN, the CRF is trained on 4-fold out-of-fold network outputs (best tag, confidence bin, runner-up,
+neighbours' best tags as features; `charcnn.nn_features`) and the shipped network is trained on all training
+sentences. Inference is numpy only.
+
+Cost in the extractor, where the CRF tags only windows around person cues (`mentions.crf_people`): the network
+runs once over all of a document's windows (`CrfTagger.tag_many`, `crf_people.over_document`; the BiLSTM steps
+through the longest window with every window and both directions in one product per step), and its products run
+on one OpenBLAS thread (`kg.extract.crf.blas`): split over two threads on the busy machine they took 3-4x as long,
+which is most of why the CNN had looked unaffordable. Timed document by document in turn (jieba, then each
+configuration on the same document; 200 documents x 2), with the second round's CRF and a fold network beside it:
+extraction time +8 % with the CNN and +13 % with the BiLSTM when the extractor batches per document, +14 % / +27 %
+when each window is a call of its own. The shipped pair against the second round's CRF in one run: entity
+extraction at 0.53x `jieba.posseg` (0.61x before; target >= 0.5) with the extractor's document-level call
+(`Extractor` using `crf_people.over_document`), 0.49x if every sentence calls the tagger on its own;
+`benchmarks/entities.py`: 0.53x, import + load 1.03 s, peak RSS 269 MB.
 
 PD valid has only 328 entities (±2 F1 is noise). The cluster rows used a table built by the same method before a fix
 to the k-means seeding (zero vectors could seed a class); the shipped table is the fixed one. The per-iteration
