@@ -33,6 +33,8 @@ class CharLstm:
     styles x tags) and ``head_b``.
     """
 
+    group = 64  # chunks per pass of the step loop when a call brings more
+
     def __init__(self, path: Path) -> None:
         """Read the ``.npz`` at *path*."""
         self.path = Path(path)
@@ -58,7 +60,17 @@ class CharLstm:
     def probs_batch(self, batch: list[tuple[list[str], ...]]) -> list[dict[str, np.ndarray]]:
         """:meth:`probs` of many chunks at once (each chunk's numbers are those it gets alone)."""
         with blas.one_thread():  # small products: threads only wait for a busy core (see blas)
-            return self._probs_batch(batch)
+            if len(batch) <= self.group:
+                return self._probs_batch(batch)
+            # many chunks (a whole corpus in one tag() call): groups of similar length, so that short chunks do not
+            # step through the padding of the longest one
+            order = sorted(range(len(batch)), key=lambda i: len(batch[i][0]))
+            result: list[dict[str, np.ndarray]] = [{} for _ in batch]
+            for start in range(0, len(order), self.group):
+                members = order[start : start + self.group]
+                for i, probs in zip(members, self._probs_batch([batch[i] for i in members]), strict=True):
+                    result[i] = probs
+            return result
 
     def _probs_batch(self, batch: list[tuple[list[str], ...]]) -> list[dict[str, np.ndarray]]:
         lengths = [len(st[0]) for st in batch]
