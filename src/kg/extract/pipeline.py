@@ -40,13 +40,19 @@ class Extractor:
                        path=source.path, metadata=dict(source.metadata))
         doc.sentences = split_sentences(text)
         candidates: list[Mention] = []
-        for sent in doc.sentences:
-            normalised = to_halfwidth(sent.text)  # same length: offsets hold, mention text is the original's
-            tokens = tokenize(normalised)
-            for recogniser in self.recognisers:
-                for m in recogniser(normalised, tokens):
-                    start, end = m.start + sent.start, m.end + sent.start
-                    candidates.append(Mention(start, end, text[start:end], m.type, source=m.source))
+        for block in sentence_blocks(doc.sentences):
+            prepared = []
+            for sent in block:
+                normalised = to_halfwidth(sent.text)  # same length: offsets hold, mention text is the original's
+                prepared.append((normalised, tokenize(normalised)))
+            # a recogniser with an over_document form (the statistical tagger) sees a block's sentences in one call
+            whole = {id(r): r.over_document(prepared) for r in self.recognisers if hasattr(r, "over_document")}
+            for k, (sent, (normalised, tokens)) in enumerate(zip(block, prepared, strict=True)):
+                for recogniser in self.recognisers:
+                    found = whole[id(recogniser)][k] if id(recogniser) in whole else recogniser(normalised, tokens)
+                    for m in found:
+                        start, end = m.start + sent.start, m.end + sent.start
+                        candidates.append(Mention(start, end, text[start:end], m.type, source=m.source))
         candidates += credit_mentions(text)  # names in bylines and photo credits are people, whatever NER says
         mentions = resolve_overlaps(candidates)
         aliases = declared_aliases(text, mentions)
@@ -63,6 +69,20 @@ class Extractor:
         keep_original_forms(doc, source.original_text)
         doc.relations = relations(doc)
         return doc
+
+
+def sentence_blocks(sentences: list, max_chars: int = 20_000) -> list[list]:
+    """Consecutive runs of sentences of at most about *max_chars* characters: a news page is one block (its
+    statistical tagging is then one batched call), while a 5 MB text never holds all its tokens at once."""
+    blocks: list[list] = []
+    size = 0
+    for sent in sentences:
+        if not blocks or (size + len(sent.text) > max_chars and blocks[-1]):
+            blocks.append([])
+            size = 0
+        blocks[-1].append(sent)
+        size += len(sent.text)
+    return blocks
 
 
 def keep_original_forms(doc: Document, original: str) -> None:
