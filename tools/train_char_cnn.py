@@ -54,6 +54,14 @@ PRETRAINED: tuple[list[str], np.ndarray] | None = None  # (characters, unit vect
 Sample = tuple[str, list[tuple[int, int, str]], str]
 
 
+def stream_arrays(net, vocabs: list[list[str]]) -> dict[str, np.ndarray]:
+    """The ``vocabK``/``embK`` arrays of a trained network (read back by ``kg.extract.crf.charcnn.stream_tables``)."""
+    arrays: dict[str, np.ndarray] = {f"vocab{k}": np.array(vocabs[k]) for k in range(len(EMB))}
+    for k, e in enumerate(net.embs):
+        arrays[f"emb{k}"] = e.weight.detach().numpy().astype(np.float32)
+    return arrays
+
+
 def streams(text: str) -> tuple[list[str], ...]:
     """The network's input symbols for normalised *text* (the same calls the CRF features make)."""
     tokens = [(t.word, t.flag) for t in pseg.cut(text)]
@@ -164,9 +172,7 @@ def train(samples: list[Sample], seed: int = 42, epochs: int = EPOCHS, log: str 
             count += int(mask.sum())
         print(f"  cnn{log} epoch {epoch + 1}/{epochs}: loss/char {total / count:.4f}", flush=True)
     net.eval()
-    arrays: dict[str, np.ndarray] = {f"vocab{k}": np.array(vocabs[k]) for k in range(len(EMB))}
-    for k, e in enumerate(net.embs):
-        arrays[f"emb{k}"] = e.weight.detach().numpy().astype(np.float32)
+    arrays = stream_arrays(net, vocabs)
     for k, conv in enumerate(net.convs):
         w = conv.weight.detach().numpy()  # out, in, 3 -> (3 * in, out), taps in order left, centre, right
         arrays[f"conv{k}_w"] = np.ascontiguousarray(w.transpose(2, 1, 0).reshape(-1, w.shape[0])).astype(np.float32)
@@ -269,9 +275,7 @@ def train_lstm(encoded: list, vocabs: list[list[str]], all_streams: list, seed: 
             count += int(lengths.sum())
         print(f"  lstm{log} epoch {epoch + 1}/{epochs}: loss/char {total / count:.4f}", flush=True)
     net.eval()
-    arrays: dict[str, np.ndarray] = {f"vocab{k}": np.array(vocabs[k]) for k in range(len(EMB))}
-    for k, e in enumerate(net.embs):
-        arrays[f"emb{k}"] = e.weight.detach().numpy().astype(np.float32)
+    arrays = stream_arrays(net, vocabs)
     hid = LSTM_HIDDEN
     # torch's gate rows are i, f, g, o; the numpy pass wants i, f, o, g (three sigmoid gates side by side)
     perm = np.concatenate([np.arange(0, 2 * hid), np.arange(3 * hid, 4 * hid), np.arange(2 * hid, 3 * hid)])

@@ -40,6 +40,14 @@ def input_keys(text: str, wp_pos: list[str], gaz: list[str], lex: list[str]) -> 
     return list(text), [a + b for a, b in zip(text, following, strict=True)], wp_pos, gaz, lex
 
 
+def stream_tables(data: np.lib.npyio.NpzFile) -> tuple[list[dict[str, int]], list[np.ndarray]]:
+    """Per input stream, symbol -> row and the embedding table (``vocabK``/``embK``): read the same way for every
+    network under the CRF."""
+    streams = sum(1 for name in data.files if name.startswith("vocab"))
+    vocabs = [{s: i for i, s in enumerate(data[f"vocab{k}"].tolist())} for k in range(streams)]
+    return vocabs, [data[f"emb{k}"].astype(np.float32) for k in range(streams)]
+
+
 class CharCnn:
     """Numpy forward pass of the network trained by ``tools/train_char_cnn.py``."""
 
@@ -47,9 +55,7 @@ class CharCnn:
         """Read the ``.npz`` at *path* (vocabularies ``vocabK``, embeddings ``embK``, ``convN_w/b``, head)."""
         self.path = Path(path)
         data = np.load(self.path, allow_pickle=False)
-        streams = sum(1 for name in data.files if name.startswith("vocab"))
-        self.vocabs = [{s: i for i, s in enumerate(data[f"vocab{k}"].tolist())} for k in range(streams)]
-        self.embs = [data[f"emb{k}"].astype(np.float32) for k in range(streams)]
+        self.vocabs, self.embs = stream_tables(data)
         # conv{k}_w is (3 * in, out), taps left/centre/right stacked; kept here as (in, 3 * out) so one product
         # gives all three taps' contributions, which are then added at their offsets (no padded copy of the input)
         self.convs = []

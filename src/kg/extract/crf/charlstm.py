@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from kg.extract.crf import blas
-from kg.extract.crf.charcnn import STYLES, TAGS, UNK
+from kg.extract.crf.charcnn import STYLES, TAGS, UNK, stream_tables
 
 
 class CharLstm:
@@ -39,9 +39,7 @@ class CharLstm:
         """Read the ``.npz`` at *path*."""
         self.path = Path(path)
         data = np.load(self.path, allow_pickle=False)
-        streams = sum(1 for name in data.files if name.startswith("vocab"))
-        self.vocabs = [{s: i for i, s in enumerate(data[f"vocab{k}"].tolist())} for k in range(streams)]
-        self.embs = [data[f"emb{k}"].astype(np.float32) for k in range(streams)]
+        self.vocabs, self.embs = stream_tables(data)
         self.hidden = hidden = data["lstm_whh"].shape[1]
         # sigmoid(x) = 0.5 * tanh(x / 2) + 0.5: with the three sigmoid gates' weights halved here, one tanh per
         # step covers all four gates (fewer numpy calls in the loop, which dominate at these sizes)
