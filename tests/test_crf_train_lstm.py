@@ -1,4 +1,4 @@
-"""Training the BiLSTM under the CRF (tools/train_char_cnn.py, ARCH "lstm"): the numpy export matches torch.
+"""Training the networks under the CRF (tools/train_char_cnn.py, ARCH "lstm" and "cnn"): the numpy export matches torch.
 
 A few real CLUENER2020 training sentences, one short epoch: ``train`` itself compares the exported numpy pass with
 torch's on the first sentences and raises if they differ, so a gate-order or direction slip in the export fails
@@ -54,3 +54,23 @@ def test_lstm_trains_and_exports_like_torch(tmp_path: Path, monkeypatch: pytest.
     start = vectors[[units.index(u) for u in shared]]
     cosine = (rows * start).sum(axis=1) / np.linalg.norm(rows, axis=1)
     assert float(np.median(cosine)) > 0.8
+
+
+@pytest.mark.skipif(not DATA.is_file(), reason="needs ../shared/data/cluener2020")
+def test_cnn_trains_and_exports_like_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dilated CNN shares the training step and the embedding export with the BiLSTM: one short epoch, and
+    ``train``'s own check that numpy and torch agree."""
+    import train_char_cnn as cnn
+    import train_ner
+
+    from kg.extract.crf.charcnn import CharCnn
+
+    samples = cnn.as_samples(train_ner.load_cluener(DATA)[:40], "cluener")
+    monkeypatch.setattr(cnn, "ARCH", "cnn")
+    monkeypatch.setattr(cnn, "MIN_COUNT", (1, 1, 1, 1, 1))
+    arrays = cnn.train(samples, epochs=1)  # raises if numpy and torch disagree
+    net = cnn.save(arrays, tmp_path / "charcnn.npz")
+    assert isinstance(net, CharCnn)
+    probs = net.probs(cnn.streams(samples[0][0]))["cluener"]
+    assert probs.shape == (len(samples[0][0]), len(cnn.TAGS))
+    np.testing.assert_allclose(probs.sum(axis=1), 1, atol=1e-5)

@@ -62,6 +62,23 @@ def stream_arrays(net, vocabs: list[list[str]]) -> dict[str, np.ndarray]:
     return arrays
 
 
+def styled_step(out, styles, y, opt, loss_fn, clip=None) -> float:
+    """One optimiser step on a batch: each sentence is scored by its own corpus style's head (``out`` is B x L x
+    styles*tags); ``clip``: parameters whose gradient norm is clipped to 5 first (the LSTM's).  Returns the loss."""
+    import torch
+    from torch import nn
+
+    batch = len(styles)
+    out = out.reshape(batch, -1, len(STYLES), len(TAGS))[torch.arange(batch), :, styles]  # B L T
+    loss = loss_fn(out.reshape(-1, len(TAGS)), y.reshape(-1))
+    opt.zero_grad()
+    loss.backward()
+    if clip is not None:
+        nn.utils.clip_grad_norm_(clip, 5.0)
+    opt.step()
+    return float(loss.detach())
+
+
 def streams(text: str) -> tuple[list[str], ...]:
     """The network's input symbols for normalised *text* (the same calls the CRF features make)."""
     tokens = [(t.word, t.flag) for t in pseg.cut(text)]
@@ -162,13 +179,7 @@ def train(samples: list[Sample], seed: int = 42, epochs: int = EPOCHS, log: str 
                 y[r, : len(tags)] = torch.tensor(tags)
                 mask[r, : len(tags)] = 1
                 styles[r] = sid
-            out = net(xs, mask).view(len(batch), n, len(STYLES), len(TAGS))
-            out = out[torch.arange(len(batch)), :, styles]  # B L T: each sentence's own style head
-            loss = loss_fn(out.reshape(-1, len(TAGS)), y.reshape(-1))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += float(loss.detach())
+            total += styled_step(net(xs, mask), styles, y, opt, loss_fn)
             count += int(mask.sum())
         print(f"  cnn{log} epoch {epoch + 1}/{epochs}: loss/char {total / count:.4f}", flush=True)
     net.eval()
@@ -264,14 +275,7 @@ def train_lstm(encoded: list, vocabs: list[list[str]], all_streams: list, seed: 
                 for k in range(len(EMB)):
                     xs[k][r, : len(tags)] = torch.tensor(ids[k])
                 y[r, : len(tags)] = torch.tensor(tags)
-            out = net(xs, lengths).view(len(batch), n, len(STYLES), len(TAGS))
-            out = out[torch.arange(len(batch)), :, styles]
-            loss = loss_fn(out.reshape(-1, len(TAGS)), y.reshape(-1))
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(net.parameters(), 5.0)
-            opt.step()
-            total += float(loss.detach())
+            total += styled_step(net(xs, lengths), styles, y, opt, loss_fn, clip=net.parameters())
             count += int(lengths.sum())
         print(f"  lstm{log} epoch {epoch + 1}/{epochs}: loss/char {total / count:.4f}", flush=True)
     net.eval()
