@@ -48,6 +48,15 @@ def stream_tables(data: np.lib.npyio.NpzFile) -> tuple[list[dict[str, int]], lis
     return vocabs, [data[f"emb{k}"].astype(np.float32) for k in range(streams)]
 
 
+def style_softmax(logits: np.ndarray) -> np.ndarray:
+    """(positions, styles * tags) head outputs -> (positions, styles, tags) probabilities, each style's tags summing
+    to one: the output layer every network under the CRF shares."""
+    logits = logits.reshape(len(logits), len(STYLES), len(TAGS))
+    logits -= logits.max(axis=2, keepdims=True)
+    e = np.exp(logits)
+    return e / e.sum(axis=2, keepdims=True)
+
+
 class CharCnn:
     """Numpy forward pass of the network trained by ``tools/train_char_cnn.py``."""
 
@@ -116,10 +125,7 @@ class CharCnn:
             np.maximum(y, 0, out=y)
             y *= keep  # the gaps stay zero: the next layer's taps see a chunk's own end padding
             x = y if layer == 0 else x + y
-        logits = (x @ self.head_w + self.head_b).reshape(total, len(STYLES), len(TAGS))
-        logits -= logits.max(axis=2, keepdims=True)
-        e = np.exp(logits)
-        p = e / e.sum(axis=2, keepdims=True)
+        p = style_softmax(x @ self.head_w + self.head_b)
         return [{style: p[s : s + n, k] for k, style in enumerate(STYLES)}
                 for s, n in zip(starts, lengths, strict=True)]
 

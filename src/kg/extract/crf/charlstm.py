@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from kg.extract.crf import blas
-from kg.extract.crf.charcnn import STYLES, TAGS, UNK, stream_tables
+from kg.extract.crf.charcnn import STYLES, TAGS, UNK, stream_tables, style_softmax
 
 
 class CharLstm:
@@ -81,7 +81,7 @@ class CharLstm:
         fwd = np.zeros((rows, width), dtype=np.int64)
         back = np.zeros((rows, width), dtype=np.int64)
         x = []
-        for vocab, emb, k in zip(self.vocabs, self.embs, range(len(self.vocabs)), strict=True):
+        for k, (vocab, emb) in enumerate(zip(self.vocabs, self.embs, strict=True)):
             ids = np.zeros((rows, width), dtype=np.int64)
             for r, (st, n) in enumerate(zip(batch, lengths, strict=True)):
                 if n:
@@ -111,10 +111,7 @@ class CharLstm:
         pos = np.concatenate([np.arange(n) for n in lengths])
         back_step = np.repeat(np.array(lengths), lengths) - 1 - pos
         feats = np.concatenate([out[pos, 0, row], out[back_step, 1, row]], axis=1)
-        logits = (feats @ self.head_w + self.head_b).reshape(len(pos), len(STYLES), len(TAGS))
-        logits -= logits.max(axis=2, keepdims=True)
-        e = np.exp(logits)
-        p = e / e.sum(axis=2, keepdims=True)
+        p = style_softmax(feats @ self.head_w + self.head_b)
         bounds = np.cumsum([0, *lengths])
         return [{style: p[a:b, k] for k, style in enumerate(STYLES)}
                 for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]

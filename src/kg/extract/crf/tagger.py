@@ -114,17 +114,6 @@ class CrfTagger:
                 cls._cache[key] = tagger
         return tagger
 
-    def tag_chars(self, text: str, style: str | None = "pd", tokens: list[tuple[str, str]] | None = None) -> list[str]:
-        """Predict one BIOES tag per character of a short piece of text under one corpus style."""
-        if not text:
-            return []
-        norm = normalize(text)
-        cols = columns(norm, tokens)
-        nn = self.cnn.probs(cols.cnn_streams(norm))[style or "cluener"] if self.cnn else None
-        feats = sent2features(norm, style, nn=nn, cols=cols)
-        with self._lock:
-            return list(self._tagger.tag(feats))
-
     def _decode(self, norm: str, cols: Columns, probs: dict[str, np.ndarray], style: str | None) -> list[Span]:
         """Spans of one normalised chunk; style "news" decodes under both corpus styles and merges."""
         if style != "news":
