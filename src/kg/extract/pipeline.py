@@ -77,7 +77,7 @@ def sentence_blocks(sentences: list, max_chars: int = 20_000) -> list[list]:
     blocks: list[list] = []
     size = 0
     for sent in sentences:
-        if not blocks or (size + len(sent.text) > max_chars and blocks[-1]):
+        if not blocks or size + len(sent.text) > max_chars:  # a block is never left empty
             blocks.append([])
             size = 0
         blocks[-1].append(sent)
