@@ -76,15 +76,20 @@ def generate_corpus(folder: Path, docs: int, seed: int = 20261128, slices: int =
 
 class RssWatch:
     """Peak RSS (MiB) and CPU seconds of each child process of this one (and theirs), sampled from /proc every 0.2 s
-    (the CPU of a child is its last sample: a worker that exits loses at most its last 0.2 s)."""
+    (the CPU of a child is its last sample: a worker that exits loses at most its last 0.2 s; a child already running
+    when the watch starts, such as an earlier pool's fork server, counts only what it spends from then on)."""
 
     def __init__(self) -> None:
         self.peaks: dict[int, float] = {}
         self.cpu: dict[int, float] = {}
+        self._before: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def __enter__(self) -> RssWatch:
+        for pid in _descendants(os.getpid()):
+            if (spent := _cpu_seconds(pid)) is not None:
+                self._before[pid] = spent
         self._thread.start()
         return self
 
@@ -101,15 +106,15 @@ class RssWatch:
                             if line.startswith("VmRSS:"):
                                 rss = int(line.split()[1]) / 1024
                                 self.peaks[pid] = max(self.peaks.get(pid, 0.0), rss)
-                    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-                        fields = handle.read().rsplit(")", 1)[1].split()
-                    self.cpu[pid] = (int(fields[11]) + int(fields[12])) / _TICKS
-                except (OSError, IndexError, ValueError):
+                except (OSError, ValueError):
                     continue
+                if (spent := _cpu_seconds(pid)) is not None:
+                    self.cpu[pid] = spent
 
     def children_cpu(self) -> float:
-        """CPU seconds of every child process seen (workers, fork servers, Dask's scheduler and nannies)."""
-        return sum(self.cpu.values())
+        """CPU seconds of every child process seen (workers, fork servers, Dask's scheduler and nannies) while
+        watched."""
+        return sum(spent - self._before.get(pid, 0.0) for pid, spent in self.cpu.items())
 
     def workers(self) -> list[float]:
         """Peaks of the processes that grew past 100 MiB (the workers; not fork servers or helpers)."""
@@ -117,6 +122,16 @@ class RssWatch:
 
 
 _TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process so far, or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _descendants(pid: int) -> list[int]:
@@ -150,7 +165,9 @@ def run_mode(mode: str, corpus: Path, store_dir: Path, memory: dict[str, object]
     kwargs: dict[str, object] = {"serial": {}, "j2": {"jobs": 2}, "dask2": {"dask": "local", "jobs": 2}}[mode]
     now = datetime(2026, 11, 28, tzinfo=UTC)
     if memory is not None:
-        opened = nullcontext(memory.setdefault(mode, open_store("memory:")))
+        if mode not in memory:
+            memory[mode] = open_store("memory:")
+        opened = nullcontext(memory[mode])
     else:
         opened = open_store(str(store_dir))
     with RssWatch() as watch, opened as store:
