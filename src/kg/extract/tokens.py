@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 import jieba
-import jieba.posseg
+
+from kg.extract import posseg
 
 _lock = threading.Lock()
 _ready = False
@@ -45,7 +46,7 @@ def tokenize(text: str) -> list[Token]:
     _ensure_loaded()
     out: list[Token] = []
     pos = 0
-    for pair in jieba.posseg.cut(text, HMM=True):
+    for pair in posseg.cut(text):  # jieba.posseg.cut's tokens, its HMM step vectorised
         word = pair.word
         out.append(Token(pos, pos + len(word), word, pair.flag))
         pos += len(word)

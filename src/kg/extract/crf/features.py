@@ -32,9 +32,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 import jieba
-import jieba.posseg as pseg
+import jieba.posseg
 import numpy as np
 
+from kg.extract import posseg
 from kg.extract.crf import charcnn, clusters
 
 jieba.setLogLevel(60)
@@ -212,7 +213,7 @@ _MAX_LEX_LEN = 10
 @lru_cache(maxsize=1)
 def _proper_names() -> tuple[dict[str, str], dict[str, tuple[int, ...]]]:
     """Proper-name entries of jieba's word-tag table (name -> ns/nt/nr/nz) and their first-character index."""
-    names = {w: _LEXICON_POS[t] for w, t in pseg.dt.word_tag_tab.items()
+    names = {w: _LEXICON_POS[t] for w, t in jieba.posseg.dt.word_tag_tab.items()
              if t in _LEXICON_POS and 2 <= len(w) <= _MAX_LEX_LEN}
     return names, _first_char_index(names, _MAX_LEX_LEN)
 
@@ -261,7 +262,7 @@ def word_info(text: str, tokens: list[tuple[str, str]] | None = None) -> tuple[
     words = [""] * n
     suffix = [""] * n
     if tokens is None:
-        tokens = [(t.word, t.flag) for t in pseg.cut(text)]
+        tokens = [(t.word, t.flag) for t in posseg.cut(text)]
     if sum(len(w) for w, _ in tokens) != n:
         tokens = [(c, "x") for c in text]
     word_classes = clusters.load()[1]
