@@ -27,8 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO / "src") not in sys.path:
     sys.path.insert(0, str(REPO / "src"))
 
-import jieba.posseg as pseg  # noqa: E402
-
+from kg.extract import posseg  # noqa: E402
 from kg.extract.crf.charcnn import DILATIONS, PAD, STYLES, TAGS, UNK, CharCnn, input_keys  # noqa: E402
 from kg.extract.crf.charcnn import load as charcnn_load  # noqa: E402
 from kg.extract.crf.charlstm import CharLstm  # noqa: E402
@@ -81,7 +80,7 @@ def styled_step(out, styles, y, opt, loss_fn, clip=None) -> float:
 
 def streams(text: str) -> tuple[list[str], ...]:
     """The network's input symbols for normalised *text* (the same calls the CRF features make)."""
-    tokens = [(t.word, t.flag) for t in pseg.cut(text)]
+    tokens = [(t.word, t.flag) for t in posseg.cut(text)]
     wpos, ptag, _words, _suffix, _wcl = word_info(text, tokens)
     return input_keys(text, [a + b for a, b in zip(wpos, ptag, strict=True)], gazetteer_tags(text), lexicon_tags(text))
 
