@@ -136,9 +136,18 @@ class FastPosTokenizer(jieba.posseg.POSTokenizer):
     """``jieba.posseg.POSTokenizer`` over jieba's default dictionary, with the vectorised HMM step."""
 
     def __init__(self) -> None:
-        """Share the default instance's dictionary and tag table instead of reading them again."""
-        self.tokenizer = jieba.posseg.dt.tokenizer
-        self.word_tag_tab = jieba.posseg.dt.word_tag_tab
+        """Nothing to read: the dictionary and tag table are the default instance's (see the properties)."""
+
+    @property
+    def tokenizer(self) -> jieba.Tokenizer:
+        """jieba's default tokenizer (its dictionary and user words), looked up on each use."""
+        return jieba.posseg.dt.tokenizer
+
+    @property
+    def word_tag_tab(self) -> dict[str, str]:
+        """The default POS tokenizer's word -> tag table, looked up on each use (jieba rebinds it when it
+        re-initialises)."""
+        return jieba.posseg.dt.word_tag_tab
 
     def _POSTokenizer__cut(self, sentence: str) -> Iterator[jieba.posseg.pair]:
         """jieba's ``__cut`` (HMM segmentation of one run of characters; this name overrides it), on
