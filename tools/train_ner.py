@@ -594,15 +594,18 @@ and CRFs of each row trained by `--valid`, held-out sets untouched):
 | 128 units per direction (`--lstm-hidden 128`) | 0.7834 | 0.8279 | 9.0 |
 | Viterbi over the CRF's marginals, O penalised by 0.3 (P 0.80 > R 0.77) | 0.7819 | 0.8045 | - |
 | binned per-type probability mass of the network as extra CRF features | 0.7764 | 0.8115 | 9.0 |
+| Baidu LAC 2.1.2's tags (its BiGRU-CRF from the PyPI sdist, run in numpy) as CRF features | 0.7791 | 0.8296 | 8.7 |
 
-CLUENER's fine labels help People's Daily and hurt CLUENER every way they were tried (that code, a second tag
-set and a list of networks in the tagger, was not kept; nor was the mass features' code). The 128-unit network is the
-only row ahead on both slices, by 0.3 points on CLUENER (noise) and 2 on People's Daily; trained in full its held-out
-scores were CLUENER 0.7844 and PD 0.8332 (shipped: 0.7870 / 0.8274), for 2.3x the network's time per chunk
-(numpy, one thread). It was not shipped: no gain on the target that is short, at a real cost. Errors on the
-CLUENER validation slice (shipped kind): of 1494 gold spans 1145 exact, 142 with a wrong boundary, 39 with a wrong
-type, 168 missed, and 118 predicted spans overlap no gold span; many are label noise (the same club tagged as an
-organisation in one sentence and a place in the next).
+CLUENER's fine labels help People's Daily and hurt CLUENER every way they were tried (that code, a second tag set
+and a list of networks in the tagger, was not kept; nor was the mass features' code, nor the LAC port: LAC itself
+needs `paddle.fluid`, which no paddlepaddle for Python 3.11 has, and its tags, from a network trained on far more
+text than ours, help People's Daily but not CLUENER either). The 128-unit network is the only row ahead on both
+slices, by 0.3 points on CLUENER (noise) and 2 on People's Daily; trained in full its held-out scores were CLUENER
+0.7844 and PD 0.8332 (shipped: 0.7870 / 0.8274), for 2.3x the network's time per chunk (numpy, one thread). It was
+not shipped: no gain on the target that is short, at a real cost. Errors on the CLUENER validation slice (shipped
+kind): of 1494 gold spans 1145 exact, 142 with a wrong boundary, 39 with a wrong type, 168 missed, and 118 predicted
+spans overlap no gold span; many are label noise (the same club tagged as an organisation in one sentence and a
+place in the next).
 
 Throughput since the fourth round: the extractor's jieba segmentation runs through `kg.extract.posseg`, jieba's own
 POS HMM with its Viterbi vectorised (token for token the same output, checked on all 17,157 training, held-out and
