@@ -21,11 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
 
+from kg.document import Source  # noqa: E402
 from kg.extract.crf import charcnn  # noqa: E402
 from kg.extract.crf.charcnn import STYLES, TAGS, CharCnn  # noqa: E402
 from kg.extract.crf.charlstm import CharLstm  # noqa: E402
 from kg.extract.crf.features import columns, normalize  # noqa: E402
 from kg.extract.crf.tagger import CrfTagger  # noqa: E402
+from kg.read import read_sources  # noqa: E402
 
 WRITTEN = ["记者从中国工商银行获悉，该行行长陈晓明上周赴广州考察。", "张伟在北京", "北",
            "湖南省株洲市人民政府副市长李四在长沙调研并召开座谈会，市发改委负责人参加。", "", "   "]
@@ -34,14 +36,9 @@ WRITTEN = ["记者从中国工商银行获悉，该行行长陈晓明上周赴�
 def _news_sentences(limit: int = 12) -> list[str]:
     folder = ROOT.parent / "shared" / "data" / "raw-news-sogou"
     out: list[str] = []
-    for path in sorted(folder.glob("*.dat"))[:1]:
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("gb18030", errors="replace")
-        for body in re.findall(r"<content>(.*?)</content>", text, flags=re.S):
-            out += [s for s in re.split(r"(?<=[。！？])", body) if 4 <= len(s.strip()) <= 120]
+    for source in read_sources(sorted(folder.glob("*.dat"))[:1]):
+        if isinstance(source, Source):
+            out += [s for s in re.split(r"(?<=[。！？])", source.text) if 4 <= len(s.strip()) <= 120]
             if len(out) >= limit:
                 return out[:limit]
     return out

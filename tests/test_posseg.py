@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
 
+from kg.document import Source  # noqa: E402
 from kg.extract import posseg, tokens  # noqa: E402
+from kg.read import read_sources  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 
@@ -41,13 +43,8 @@ def _real_sentences() -> list[str]:
         lines = cluener.read_text(encoding="utf-8").splitlines()
         out += [json.loads(line)["text"] for line in random.Random(5).sample(lines, 400)]
     sogou = sorted((DATA / "raw-news-sogou").glob("*.dat")) if DATA.is_dir() else []
-    for path in sogou[:1]:
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("gb18030", errors="replace")
-        out += [p for p in re.split(r"[。！？\n]", text) if p.strip()][:400]
+    articles = [s.text for s in read_sources(sogou[:1]) if isinstance(s, Source)]
+    out += [p for text in articles for p in re.split(r"[。！？\n]", text) if p.strip()][:400]
     return out
 
 
