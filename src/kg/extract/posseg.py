@@ -14,8 +14,8 @@ word-tag table, so user dictionaries loaded into jieba apply here too.  ``jieba.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
+from functools import lru_cache
 
 import jieba
 import jieba.posseg
@@ -44,10 +44,10 @@ class _Hmm:
         self.start = np.array([start_P[s] for s in self.states])
         self.all_states = np.ones(n, dtype=bool)
         self._index = index
+        # caches filled as characters and runs are met; a race between threads only computes an entry twice
         self._char_states: dict[str, np.ndarray] = {}
         self._emit: dict[str, np.ndarray] = {}
         self._paths: dict[str, list[tuple[str, str]]] = {}
-        self._lock = threading.Lock()
 
     def char_states(self, ch: str) -> np.ndarray:
         """Mask of the states jieba allows for *ch* (all states for a character it has no entry for)."""
@@ -59,8 +59,7 @@ class _Hmm:
             else:
                 mask = np.zeros(len(self.states), dtype=bool)
                 mask[[self._index[s] for s in allowed]] = True
-            with self._lock:
-                self._char_states[ch] = mask
+            self._char_states[ch] = mask
         return mask
 
     def emit(self, ch: str) -> np.ndarray:
@@ -68,8 +67,7 @@ class _Hmm:
         row = self._emit.get(ch)
         if row is None:
             row = np.array([emit_P[s].get(ch, MIN_FLOAT) for s in self.states])
-            with self._lock:
-                self._emit[ch] = row
+            self._emit[ch] = row
         return row
 
     def viterbi(self, obs: str) -> list[tuple[str, str]]:
@@ -119,17 +117,10 @@ class _Hmm:
         return [self.states[i] for i in reversed(path)]
 
 
-_hmm: _Hmm | None = None
-_hmm_lock = threading.Lock()
-
-
+@lru_cache(maxsize=1)
 def _tables() -> _Hmm:
-    global _hmm
-    if _hmm is None:
-        with _hmm_lock:
-            if _hmm is None:
-                _hmm = _Hmm()
-    return _hmm
+    """The HMM's tables, built on first use (the extractor's first unknown word), once per process."""
+    return _Hmm()
 
 
 class FastPosTokenizer(jieba.posseg.POSTokenizer):
