@@ -44,12 +44,12 @@ def test_gold_tags_decode_back_to_the_gold_spans_on_real_sentences() -> None:
     data = train_ner.load_cluener(DATA)[:500]
     assert sum(len(spans) for _, spans in data) > 500
     for text, spans in data:
-        tags = [probe.TAGS[i] for i in probe.bioes(len(text), spans)]
+        tags = [probe.TAGS[i] for i in probe.bioes_ids(len(text), spans)]
         assert valid_bioes(tags), text
         assert sorted(tags_to_spans(tags)) == sorted(spans), text
         # certain probabilities of the gold tags survive the constrained decoding unchanged
         certain = np.full((len(text), len(probe.TAGS)), 1e-6)
-        certain[np.arange(len(text)), probe.bioes(len(text), spans)] = 1.0
+        certain[np.arange(len(text)), probe.bioes_ids(len(text), spans)] = 1.0
         assert probe.constrained_viterbi(np.log(certain)) == tags
 
 

@@ -34,13 +34,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
 import train_ner
+from train_char_cnn import bioes_ids
 
-from kg.extract.crf import CrfTagger
+from kg.extract.crf import CrfTagger, charcnn
 from kg.extract.crf.features import columns, normalize, sent2features
 from kg.extract.crf.tagger import tags_to_spans
 
 SHIPPED = Path(__file__).resolve().parents[1] / "src/kg/extract/crf/model"
-TAGS = ["O"] + [f"{p}-{t}" for t in train_ner.TYPES for p in "BIES"]
+TAGS = list(charcnn.TAGS)  # O, then B/I/E/S of Person, Place, Agency: the networks' tag order
 HIDDEN, HEADS, FFN, LAYERS, VOCAB, POSITIONS = 312, 12, 1248, 4, 40000, 2048
 WEIGHTS = (0.0, 0.3, 0.4, 0.5, 0.6, 1.0)
 SEED = 42
@@ -133,19 +134,6 @@ def token_ids(text: str, vocab: dict[str, int]) -> list[int]:
     unk = vocab["[UNK]"]
     space = vocab.get("[unused1]", unk)
     return [space if ch.isspace() else vocab.get(ch.lower(), vocab.get("##" + ch.lower(), unk)) for ch in text]
-
-
-def bioes(n: int, spans: list[tuple[int, int, str]]) -> list[int]:
-    index = {t: i for i, t in enumerate(TAGS)}
-    tags = [0] * n
-    for s, e, kind in spans:
-        if e - s == 1:
-            tags[s] = index["S-" + kind]
-        else:
-            tags[s], tags[e - 1] = index["B-" + kind], index["E-" + kind]
-            for i in range(s + 1, e - 1):
-                tags[i] = index["I-" + kind]
-    return tags
 
 
 def fine_tune(model, train: list[tuple[list[int], list[int]]], pad_id: int, epochs: int, lr: float) -> None:
@@ -257,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         train, test = train_ner.split(ds["cluener_train"], train_ner.VALID_FRACTION, train_ner.SEED + 1)
     vocab, arrays = read_uie(args.wheel)
     model = build_model(arrays, vocab)
-    fine_tune(model, [(token_ids(t, vocab), bioes(len(t), s)) for t, s in train], vocab["[PAD]"], args.epochs,
+    fine_tune(model, [(token_ids(t, vocab), bioes_ids(len(t), s)) for t, s in train], vocab["[PAD]"], args.epochs,
               args.lr)
     texts, gold = [t for t, _ in test], [s for _, s in test]
     t0 = time.time()
