@@ -16,7 +16,9 @@ the encoder alone and of the CRF's per-character marginals averaged with the enc
 BIOES-constrained Viterbi), for a few weights.
 
 ``--model DIR`` is a CRF trained by ``train_ner.py --valid`` (it must not have seen the validation slice); with
-``--heldout`` the encoder trains on the whole CLUENER training part and the shipped model is used.
+``--heldout`` the encoder trains on the whole CLUENER training part and the shipped model is used.  ``--with-pd``
+adds a second head trained on People's Daily's training part (the style the extractor tags person windows in) and
+scores it against the CRF's "pd" style the same way.
 """
 
 from __future__ import annotations
@@ -64,9 +66,9 @@ def read_uie(wheel: Path) -> tuple[dict[str, int], dict[str, np.ndarray]]:
     return {w: i for i, w in enumerate(vocab_lines)}, arrays
 
 
-def build_model(arrays: dict[str, np.ndarray], vocab: dict[str, int]):
+def build_model(arrays: dict[str, np.ndarray], vocab: dict[str, int], heads: int = 1):
     """ERNIE 3.0 nano in torch (post-LayerNorm BERT layers; word + position + token-type + task-type embeddings),
-    the pretrained weights loaded, and a fresh tag head."""
+    the pretrained weights loaded, and a fresh tag head per annotation style (CLUENER, then People's Daily)."""
     import torch
     import torch.nn.functional as F
     from torch import nn
@@ -96,7 +98,7 @@ def build_model(arrays: dict[str, np.ndarray], vocab: dict[str, int]):
             self.ln = nn.LayerNorm(HIDDEN, eps=1e-5)
             self.layers = nn.ModuleList(Layer() for _ in range(LAYERS))
             self.drop = nn.Dropout(0.1)
-            self.head = nn.Linear(HIDDEN, len(TAGS))
+            self.head = nn.Linear(HIDDEN, len(TAGS) * heads)
 
         def forward(self, ids, lens):
             b, n = ids.shape
@@ -136,9 +138,9 @@ def token_ids(text: str, vocab: dict[str, int]) -> list[int]:
     return [space if ch.isspace() else vocab.get(ch.lower(), vocab.get("##" + ch.lower(), unk)) for ch in text]
 
 
-def fine_tune(model, train: list[tuple[list[int], list[int]]], pad_id: int, epochs: int, lr: float) -> None:
+def fine_tune(model, train: list[tuple[list[int], list[int], int]], pad_id: int, epochs: int, lr: float) -> None:
     """AdamW, linear warm-up over the first 10 % of steps then linear decay, batches of 32 sentences of similar
-    length, gradient norm clipped at 1."""
+    length, gradient norm clipped at 1; each sentence is scored by its own style's head (third item)."""
     import torch
     import torch.nn.functional as F
     from torch import nn
@@ -155,8 +157,11 @@ def fine_tune(model, train: list[tuple[list[int], list[int]]], pad_id: int, epoc
         rng.shuffle(batches)
         t0, total = time.time(), 0.0
         for idx in batches:
-            ids, lens, gold = batch([train[i] for i in idx], pad_id)
-            loss = F.cross_entropy(model(ids, lens).reshape(-1, len(TAGS)), gold.reshape(-1), ignore_index=-100)
+            ids, lens, gold = batch([train[i][:2] for i in idx], pad_id)
+            out = model(ids, lens)  # B x L x heads*TAGS, each sentence read through its own style's head
+            styles = torch.tensor([train[i][2] for i in idx])
+            out = out.reshape(len(idx), out.shape[1], -1, len(TAGS))[torch.arange(len(idx)), :, styles]
+            loss = F.cross_entropy(out.reshape(-1, len(TAGS)), gold.reshape(-1), ignore_index=-100)
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -175,8 +180,8 @@ def batch(items: list[tuple[list[int], list[int]]], pad_id: int):
     return ids, torch.tensor([len(x) for x, _ in items]), gold
 
 
-def encoder_probs(model, texts: list[str], vocab: dict[str, int]) -> list[np.ndarray]:
-    """(len, TAGS) softmax of the fine-tuned encoder for each text."""
+def encoder_probs(model, texts: list[str], vocab: dict[str, int], head: int = 0) -> list[np.ndarray]:
+    """(len, TAGS) softmax of the fine-tuned encoder's *head* for each text."""
     import torch
 
     model.eval()
@@ -185,7 +190,9 @@ def encoder_probs(model, texts: list[str], vocab: dict[str, int]) -> list[np.nda
         for i in range(0, len(texts), 64):
             chunk = texts[i : i + 64]
             ids, lens, _ = batch([(token_ids(t, vocab), [0] * len(t)) for t in chunk], vocab["[PAD]"])
-            probs = torch.softmax(model(ids, lens), -1).numpy()
+            logits = model(ids, lens)
+            logits = logits.reshape(*logits.shape[:2], -1, len(TAGS))[:, :, head]
+            probs = torch.softmax(logits, -1).numpy()
             out += [probs[j, : len(t)] for j, t in enumerate(chunk)]
     return out
 
@@ -230,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--with-pd", action="store_true",
+                    help="also train a People's Daily head on its training part and score it the same way")
     args = ap.parse_args(argv)
     if not args.heldout and args.model is None:
         ap.error("the validation slice needs --model: a CRF trained by train_ner.py --valid")
@@ -239,28 +248,36 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(SEED)
     torch.set_num_threads(args.threads)
     ds = train_ner.datasets()
-    if args.heldout:
-        train, test = ds["cluener_train"], ds["cluener_heldout"]
-    else:
-        train, test = train_ner.split(ds["cluener_train"], train_ner.VALID_FRACTION, train_ner.SEED + 1)
+    corpora = [("cluener", "cluener_train", "cluener_heldout")]
+    if args.with_pd:
+        corpora.append(("pd", "pd_train", "pd_heldout"))
+    train, tests = [], []
+    for head, (style, part, held) in enumerate(corpora):
+        if args.heldout:
+            rest, test = ds[part], ds[held]
+        else:
+            rest, test = train_ner.split(ds[part], train_ner.VALID_FRACTION, train_ner.SEED + 1)
+        train += [(t, s, head) for t, s in rest]
+        tests.append((style, test))
     vocab, arrays = read_uie(args.wheel)
-    model = build_model(arrays, vocab)
-    fine_tune(model, [(token_ids(t, vocab), bioes_ids(len(t), s)) for t, s in train], vocab["[PAD]"], args.epochs,
-              args.lr)
-    texts, gold = [t for t, _ in test], [s for _, s in test]
-    t0 = time.time()
-    enc = encoder_probs(model, texts, vocab)
-    print(f"encoder: {sum(map(len, texts)) / (time.time() - t0):.0f} chars/s on {args.threads} thread(s)")
+    model = build_model(arrays, vocab, len(corpora))
+    fine_tune(model, [(token_ids(t, vocab), bioes_ids(len(t), s), h) for t, s, h in train], vocab["[PAD]"],
+              args.epochs, args.lr)
     tagger = CrfTagger((args.model or SHIPPED) / "ner.crfsuite")
-    labels = list(TAGS)
-    crf = crf_marginals(tagger, texts, "cluener", labels)
-    print("CRF as shipped (CrfTagger.tag):",
-          round(train_ner.score(gold, [tagger.tag(t, style="cluener") for t in texts])["micro"]["f1"], 4))
-    for w in WEIGHTS:
-        pred = [tags_to_spans(constrained_viterbi(np.log(np.maximum((1 - w) * c + w * e, 1e-12))))
-                for c, e in zip(crf, enc, strict=True)]
-        res = train_ner.score(gold, pred)
-        print(f"encoder weight {w}: " + ", ".join(f"{k} {v['f1']:.4f}" for k, v in res.items()), flush=True)
+    for head, (style, test) in enumerate(tests):
+        texts, gold = [t for t, _ in test], [s for _, s in test]
+        t0 = time.time()
+        enc = encoder_probs(model, texts, vocab, head)
+        print(f"{style}: encoder {sum(map(len, texts)) / (time.time() - t0):.0f} chars/s on {args.threads} thread(s)")
+        crf = crf_marginals(tagger, texts, style, list(TAGS))
+        print(f"{style}: CRF as shipped (CrfTagger.tag):",
+              round(train_ner.score(gold, [tagger.tag(t, style=style) for t in texts])["micro"]["f1"], 4))
+        for w in WEIGHTS:
+            pred = [tags_to_spans(constrained_viterbi(np.log(np.maximum((1 - w) * c + w * e, 1e-12))))
+                    for c, e in zip(crf, enc, strict=True)]
+            res = train_ner.score(gold, pred)
+            print(f"{style}: encoder weight {w}: " + ", ".join(f"{k} {v['f1']:.4f}" for k, v in res.items()),
+                  flush=True)
     return 0
 
 
