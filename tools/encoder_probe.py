@@ -47,6 +47,14 @@ TAGS = list(charcnn.TAGS)  # O, then B/I/E/S of Person, Place, Agency: the netwo
 HIDDEN, HEADS, FFN, LAYERS, VOCAB, POSITIONS = 312, 12, 1248, 4, 40000, 2048
 WEIGHTS = (0.0, 0.3, 0.4, 0.5, 0.6, 1.0)
 SEED = 42
+# BIOES grammar over TAGS for the decoder: which tag may follow which, and which may open / close a sentence
+_KINDS = [t.split("-")[0] for t in TAGS]
+_TYPES = [t.split("-")[-1] for t in TAGS]
+_FOLLOW = np.where([[(b in "OBS") if a in "OES" else (b in "IE" and ta == tb)
+                     for b, tb in zip(_KINDS, _TYPES, strict=True)] for a, ta in zip(_KINDS, _TYPES, strict=True)],
+                   0.0, -1e9)
+_OPENS = np.array([k in "OBS" for k in _KINDS])
+_CLOSES = np.array([k in "OES" for k in _KINDS])
 
 
 def read_uie(wheel: Path) -> tuple[dict[str, int], dict[str, np.ndarray]]:
@@ -197,33 +205,27 @@ def encoder_probs(model, texts: list[str], vocab: dict[str, int], head: int = 0)
     return out
 
 
-def crf_marginals(tagger: CrfTagger, texts: list[str], style: str, labels: list[str]) -> list[np.ndarray]:
-    """(len, labels) per-character marginals of the CRF (its network's outputs as features, as in tagging)."""
+def crf_marginals(tagger: CrfTagger, texts: list[str], style: str) -> list[np.ndarray]:
+    """(len, TAGS) per-character marginals of the CRF (its network's outputs as features, as in tagging)."""
     out = []
     for text in texts:
         norm = normalize(text)
         cols = columns(norm)
         probs = tagger.cnn.probs_batch([cols.cnn_streams(norm)])[0] if tagger.cnn else {}
         tagger._tagger.set(sent2features(norm, style, nn=probs.get(style), cols=cols))
-        out.append(np.array([[tagger._tagger.marginal(label, t) for label in labels] for t in range(len(norm))]))
+        out.append(np.array([[tagger._tagger.marginal(label, t) for label in TAGS] for t in range(len(norm))]))
     return out
 
 
 def constrained_viterbi(log_probs: np.ndarray) -> list[str]:
     """Best BIOES-valid tag sequence under per-character log probabilities (no transition scores)."""
-    kinds = [t.split("-")[0] for t in TAGS]
-    types = [t.split("-")[-1] for t in TAGS]
-    size = len(TAGS)
-    allowed = np.array([[(kinds[b] in "OBS") if kinds[a] in "OES" else (kinds[b] in "IE" and types[a] == types[b])
-                         for b in range(size)] for a in range(size)])
-    penalty = np.where(allowed, 0.0, -1e9)
-    score = np.where([k in "OBS" for k in kinds], log_probs[0], -1e9)
-    back = np.zeros((len(log_probs), size), dtype=np.int64)
+    score = np.where(_OPENS, log_probs[0], -1e9)
+    back = np.zeros((len(log_probs), len(TAGS)), dtype=np.int64)
     for t in range(1, len(log_probs)):
-        cand = score[:, None] + penalty
+        cand = score[:, None] + _FOLLOW
         back[t] = cand.argmax(0)
         score = cand.max(0) + log_probs[t]
-    path = [int(np.where([k in "OES" for k in kinds], score, -1e9).argmax())]
+    path = [int(np.where(_CLOSES, score, -1e9).argmax())]
     for t in range(len(log_probs) - 1, 0, -1):
         path.append(int(back[t][path[-1]]))
     return [TAGS[i] for i in reversed(path)]
@@ -269,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.time()
         enc = encoder_probs(model, texts, vocab, head)
         print(f"{style}: encoder {sum(map(len, texts)) / (time.time() - t0):.0f} chars/s on {args.threads} thread(s)")
-        crf = crf_marginals(tagger, texts, style, list(TAGS))
+        crf = crf_marginals(tagger, texts, style)
         print(f"{style}: CRF as shipped (CrfTagger.tag):",
               round(train_ner.score(gold, [tagger.tag(t, style=style) for t in texts])["micro"]["f1"], 4))
         for w in WEIGHTS:
