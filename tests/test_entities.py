@@ -87,6 +87,25 @@ def test_bylines_and_credits_are_people(extractor: Extractor) -> None:
         assert found.get(name) == "Person", found
 
 
+def test_ordinary_words_jieba_files_as_names_are_not_people(extractor: Extractor) -> None:
+    """jieba's dictionary tags 白开水, 连衣裙 and 屈光度 nr (SogouCS sentences); the tagger does not confirm them.
+    Names the same dictionary lists, and the tagger confirms, stay people."""
+    for text, word in (("若要解渴，最好饮用白开水，它不仅容易吸收，而且可以帮助消化。", "白开水"),
+                       ("配图是一名身着黑色丝纱连衣裙妙龄女子的背面，由于面料薄透。", "连衣裙"),
+                       ("代谢物滞留于血液中，导致眼睛屈光度改变，最终造成近视。", "屈光度")):
+        assert word not in labels(extractor, text), text
+    for text, name in (("央视主持人崔永元昨日表示，将继续调查此事。", "崔永元"),
+                       ("全国政协副主席许嘉璐出席会议并讲话。", "许嘉璐")):
+        assert labels(extractor, text).get(name) == "Person", text
+
+
+def test_a_closing_bracket_of_words_is_not_a_credit(extractor: Extractor) -> None:
+    """A SogouCS headline ends 现身说法（全文）: 全 and 关 are surnames, but 全文 and 关于 are words, not people."""
+    for text in ("益论坛：聚焦饮水安全　一线水司现身说法（全文）", "市政府发布通知（关于）"):
+        found = labels(extractor, text)
+        assert "全文" not in found and "关于" not in found, found
+
+
 def test_honorifics_are_not_names(extractor: Extractor) -> None:
     found = labels(extractor, "市民林先生表示，黄小姐也这么认为。")
     assert "林先生" not in found and "黄小姐" not in found
