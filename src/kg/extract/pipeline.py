@@ -14,7 +14,7 @@ from kg.document import Document, Mention, Source
 from kg.extract.dates import date_from_name
 from kg.extract.entities import anaphora, build_entities, declared_aliases, repeated_names
 from kg.extract.lexicon import AGENCY_SUFFIXES, NOT_NAMES
-from kg.extract.mentions import DEFAULT_RECOGNISERS, Recogniser, resolve_overlaps
+from kg.extract.mentions import DEFAULT_RECOGNISERS, Recogniser, confirmed_people, crf_people, resolve_overlaps
 from kg.extract.relations import credit_mentions, relations
 from kg.extract.sentences import split_sentences, to_halfwidth
 from kg.extract.tokens import tokenize
@@ -54,6 +54,8 @@ class Extractor:
                         start, end = m.start + sent.start, m.end + sent.start
                         candidates.append(Mention(start, end, text[start:end], m.type, source=m.source))
         candidates += credit_mentions(text)  # names in bylines and photo credits are people, whatever NER says
+        if crf_people in self.recognisers:
+            candidates = confirmed_people(candidates)
         mentions = resolve_overlaps(candidates)
         aliases = declared_aliases(text, mentions)
         if aliases:
