@@ -169,6 +169,21 @@ def test_tag_many_equals_tag_per_text(tmp_path: Path) -> None:
     assert CrfTagger(tmp_path / shipped.name).cnn is not None
 
 
+def test_tag_many_in_groups_equals_one_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks are handled in groups of about GROUP_CHARS characters (so a huge text never holds all its features at
+    once); with groups of a few dozen characters the spans are the same as with one group."""
+    from kg.extract.crf import tagger as tagger_module
+
+    tagger = CrfTagger.load()
+    texts = [t for t in TEXTS if t.strip()] * 3
+    whole = {style: tagger.tag_many(texts, style=style) for style in ("pd", "news")}
+    monkeypatch.setattr(tagger_module, "GROUP_CHARS", 40)
+    assert len(tagger_module._groups([(0, 0, len(t)) for t in texts])) > 3
+    for style, expected in whole.items():
+        assert tagger.tag_many(texts, style=style) == expected
+    assert any(expected for expected in whole["pd"])
+
+
 def test_tag_many_rejects_mismatched_tokens() -> None:
     with pytest.raises(ValueError, match="2 texts but 1 token lists"):
         CrfTagger.load().tag_many(["张伟", "北京"], style="pd", tokens=[None])

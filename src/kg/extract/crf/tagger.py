@@ -171,7 +171,7 @@ class CrfTagger:
         return decoded
 
     def _current_marginals(self, n: int) -> np.ndarray:
-        """(n, TAGS) marginal probabilities of the sequence last given to ``set`` (call under the lock)."""
+        """(n, TAGS) marginal probabilities of the sequence last given to ``set`` or ``tag`` (under the lock)."""
         marginal = self._tagger.marginal
         return np.array([[marginal(label, t) for label in charcnn.TAGS] for t in range(n)])
 
@@ -236,22 +236,41 @@ class CrfTagger:
                     words = inside if sum(len(w) for w, _ in inside) == end - start else None
                 norm = normalize(piece)
                 chunks.append((k, start, end, norm, columns(norm, words)))
+        out: list[list[Span]] = [[] for _ in texts]
+        for group in _groups(chunks):
+            for (k, start, end, _, _), spans in zip(group, self._spans(group, style), strict=True):
+                piece = texts[k][start:end]
+                out[k] += [(start + s, start + e, typ) for s, e, typ in spans
+                           if typ in ENTITY_TYPES and piece[s:e].strip()]
+        return out
+
+    def _spans(self, chunks: list[tuple[int, int, int, str, Columns]], style: str | None) -> list[list[Span]]:
+        """Spans of each chunk under *style* ("news": CLUENER's, plus People's Daily's where they overlap none)."""
         probs: list[dict[str, np.ndarray]] = [{} for _ in chunks]
         if self.cnn and chunks:
             probs = self.cnn.probs_batch([cols.cnn_streams(norm) for _, _, _, norm, cols in chunks])
         feats = [self._features(norm, cols, nn, style) for (_, _, _, norm, cols), nn in zip(chunks, probs, strict=True)]
         decoded = self._decode_all([norm for _, _, _, norm, _ in chunks], feats)
-        out: list[list[Span]] = [[] for _ in texts]
-        for i, (k, start, end, _, _) in enumerate(chunks):
-            if style == "news":  # CLUENER's spans, plus People's Daily's where they overlap none of those
-                spans = list(decoded["cluener"][i])
-                spans += [(s, e, typ) for s, e, typ in decoded["pd"][i]
-                          if all(e <= ms or s >= me for ms, me, _ in decoded["cluener"][i])]
-                spans.sort()
-            else:
-                spans = decoded[style][i]
-            piece = texts[k][start:end]
-            for s, e, typ in spans:
-                if typ in ENTITY_TYPES and piece[s:e].strip():
-                    out[k].append((start + s, start + e, typ))
-        return out
+        if style != "news":
+            return decoded[style] if chunks else []
+        return [sorted(first + [(s, e, typ) for s, e, typ in second if all(e <= ms or s >= me for ms, me, _ in first)])
+                for first, second in zip(decoded["cluener"], decoded["pd"], strict=True)]
+
+
+# Characters of chunks handled together by tag_many: one page's windows fit in one group (one network pass), while
+# the features of a multi-megabyte text are never all held at once.
+GROUP_CHARS = 20_000
+
+
+def _groups(chunks: list) -> list[list]:
+    """Consecutive runs of *chunks* of at most about ``GROUP_CHARS`` characters (never an empty run)."""
+    groups: list[list] = []
+    size = 0
+    for chunk in chunks:
+        n = chunk[2] - chunk[1]
+        if not groups or size + n > GROUP_CHARS:
+            groups.append([])
+            size = 0
+        groups[-1].append(chunk)
+        size += n
+    return groups
