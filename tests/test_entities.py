@@ -99,6 +99,17 @@ def test_ordinary_words_jieba_files_as_names_are_not_people(extractor: Extractor
         assert labels(extractor, text).get(name) == "Person", text
 
 
+def test_an_item_listed_among_ordinary_words_is_not_a_person(extractor: Extractor) -> None:
+    """jieba's HMM reads 卫健 (an abbreviation) and 张力 (tension) as names; their list neighbours are ordinary words.
+    People listed with people, or with their posts, stay people."""
+    for text, word in (("首批事项涵盖教育、医保、卫健和市场监管等领域。", "卫健"),
+                       ("所有的这种张力、摩擦甚至冲突，他们都感受到了。", "张力")):
+        assert word not in labels(extractor, text), text
+    found = labels(extractor, "获奖者为刘晓东、陈志远和赵文涛，董事长王建华、总经理李明远为他们颁奖。")
+    for name in ("刘晓东", "陈志远", "赵文涛", "王建华", "李明远"):
+        assert found.get(name) == "Person", (name, found)
+
+
 def test_a_closing_bracket_of_words_is_not_a_credit(extractor: Extractor) -> None:
     """A SogouCS headline ends 现身说法（全文）: 全 and 关 are surnames, but 全文 and 关于 are words, not people."""
     for text in ("益论坛：聚焦饮水安全　一线水司现身说法（全文）", "市政府发布通知（关于）"):

@@ -298,10 +298,11 @@ def jieba_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
     许可 as nr.  Places: ns only when the
     gazetteer knows them.  Organisations: nt only when they end in an agency head word (党组织 does not).
     """
-    for tok in tokens:
+    for k, tok in enumerate(tokens):
         word = tok.word
         if tok.pos in {"nr", "nrfg"} and person_shaped(word):
-            if len(word) == 3 or _dictionary_frequency(word) == 0:  # two-character dictionary words: 师傅, 许可
+            if (len(word) == 3 or _dictionary_frequency(word) == 0) \
+                    and not _listed_among_words(tokens, k):  # two-character dictionary words: 师傅, 许可
                 yield Mention(tok.start, tok.end, word, "Person", source="jieba")
         elif tok.pos == "ns" and len(word) >= 2 and word not in NOT_NAMES and is_division(word):
             yield Mention(tok.start, tok.end, word, "Place", source="jieba")
@@ -309,6 +310,29 @@ def jieba_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
             found = suffix_type(word)
             if found and found[0] == "Agency" and not any(word.endswith(w) for w in NOT_HEADS):
                 yield Mention(tok.start, tok.end, word, "Agency", source="jieba")
+
+
+_LIST_MARKS = frozenset({"、", "和", "及", "与"})
+
+
+def _listed_among_words(tokens: list[Token], k: int) -> bool:
+    """Whether token *k* is an item of an enumeration with an item of ordinary dictionary words beside it
+    (民政、医保、人社、卫健和市场准入: jieba's HMM reads the abbreviation 卫健 as a name).  Items of a list share a
+    kind; an item naming a person (总经理李四, 张三) holds a word jieba tags nr or one outside its dictionary."""
+    for step in (-1, 1):
+        mark = k + step
+        if not (0 <= mark < len(tokens) and tokens[mark].word in _LIST_MARKS):
+            continue
+        item = []
+        j = mark + step
+        while 0 <= j < len(tokens) and len(item) < 4 and tokens[j].word not in _LIST_MARKS \
+                and not PUNCT.search(tokens[j].word):
+            item.append(tokens[j])
+            j += step
+        if item and any(len(t.word) >= 2 for t in item) and all(
+                not t.pos.startswith("nr") and _dictionary_frequency(t.word) > 0 for t in item):
+            return True
+    return False
 
 
 _QUOTED = re.compile(r"[“\"]([^“”\"\n]{1,30})[”\"]")
