@@ -295,14 +295,14 @@ def jieba_names(text: str, tokens: list[Token]) -> Iterable[Mention]:
 
     People: nr with a surname, and either out of jieba's vocabulary (names are found by its HMM) or a
     three-character name in it (崔永元); jieba's dictionary tags two-character ordinary words such as 师傅 or
-    许可 as nr.  Places: ns only when the
+    许可 as nr.  Not an item of a list of ordinary words (see :func:`_listed_among_words`).  Places: ns only when the
     gazetteer knows them.  Organisations: nt only when they end in an agency head word (党组织 does not).
     """
     for k, tok in enumerate(tokens):
         word = tok.word
         if tok.pos in {"nr", "nrfg"} and person_shaped(word):
-            if (len(word) == 3 or _dictionary_frequency(word) == 0) \
-                    and not _listed_among_words(tokens, k):  # two-character dictionary words: 师傅, 许可
+            # not two-character dictionary words (师傅, 许可), nor an item listed among ordinary words
+            if (len(word) == 3 or _dictionary_frequency(word) == 0) and not _listed_among_words(tokens, k):
                 yield Mention(tok.start, tok.end, word, "Person", source="jieba")
         elif tok.pos == "ns" and len(word) >= 2 and word not in NOT_NAMES and is_division(word):
             yield Mention(tok.start, tok.end, word, "Place", source="jieba")
@@ -704,9 +704,10 @@ def confirmed_people(candidates: list[Mention]) -> list[Mention]:
 
     jieba's dictionary files hundreds of ordinary words under nr (白开水, 连衣裙, 屈光度, 段时间, 高尔夫) beside the
     names it lists (崔永元, 许嘉璐), and nothing in their form tells them apart; the tagger reads the sentence.  On
-    the 400 SogouCS articles this drops 18 of 465 people, nearly all such words (also 陆家嘴, 黄尾屿, 王老吉), and
-    nothing on the reader's lists.  Names jieba found outside its dictionary (its HMM) need no confirmation:
-    requiring it for them too dropped as many real names as wrong ones.  Only for an extractor that runs the tagger.
+    the 400 SogouCS articles this drops 18 of 465 distinct people, nearly all such words (also 陆家嘴, 黄尾屿,
+    王老吉), and nothing on the reader's lists.  Names jieba found outside its dictionary (its HMM) need no
+    confirmation: requiring it for them too dropped as many real names as wrong ones.  Only for an extractor that
+    runs the tagger.
     """
     crf = {(m.start, m.end) for m in candidates if m.source == "crf" and m.type == "Person"}
     return [m for m in candidates if not (m.source == "jieba" and m.type == "Person"
