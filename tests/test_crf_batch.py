@@ -27,6 +27,7 @@ from kg.extract.crf.charcnn import STYLES, TAGS, CharCnn  # noqa: E402
 from kg.extract.crf.charlstm import CharLstm  # noqa: E402
 from kg.extract.crf.features import columns, normalize  # noqa: E402
 from kg.extract.crf.tagger import CrfTagger  # noqa: E402
+from kg.extract.sentences import bounded_runs  # noqa: E402
 from kg.read import read_sources  # noqa: E402
 
 WRITTEN = ["记者从中国工商银行获悉，该行行长陈晓明上周赴广州考察。", "张伟在北京", "北",
@@ -178,7 +179,7 @@ def test_tag_many_in_groups_equals_one_group(monkeypatch: pytest.MonkeyPatch) ->
     texts = [t for t in TEXTS if t.strip()] * 3
     whole = {style: tagger.tag_many(texts, style=style) for style in ("pd", "news")}
     monkeypatch.setattr(tagger_module, "GROUP_CHARS", 40)
-    assert len(tagger_module._groups([(0, 0, len(t)) for t in texts])) > 3
+    assert len(bounded_runs(texts, len, tagger_module.GROUP_CHARS)) > 3
     for style, expected in whole.items():
         assert tagger.tag_many(texts, style=style) == expected
     assert any(expected for expected in whole["pd"])

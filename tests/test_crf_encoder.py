@@ -132,3 +132,13 @@ def test_damaged_encoder_file_is_an_error_naming_it(tmp_path: Path) -> None:
         CrfTagger(tmp_path / model.name)
     with pytest.raises(FileNotFoundError, match=r"missing\.onnx"):
         encoder.Encoder(tmp_path / "missing.onnx")
+
+
+def test_crf_marginals_are_distributions_and_name_a_bad_style() -> None:
+    tagger = CrfTagger.load()
+    text = "记者从中国工商银行获悉，该行行长陈晓明上周赴广州考察。\n\n"
+    marginals = tagger.marginals(text, "pd")
+    assert marginals.shape == (len(text), len(TAGS)) and np.allclose(marginals.sum(1), 1.0, atol=1e-6)
+    assert marginals[-1, 0] == 1.0  # the blank end is certain O
+    with pytest.raises(ValueError, match="unknown style 'news'"):
+        tagger.marginals(text, "news")

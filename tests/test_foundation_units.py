@@ -9,7 +9,7 @@ import pytest
 from kg.document import Source
 from kg.extract import Extractor
 from kg.extract.dates import find_dates
-from kg.extract.sentences import split_sentences
+from kg.extract.sentences import bounded_runs, split_sentences
 from kg.rdf.iris import entity_iri
 from kg.store import QueryError, open_store
 from kg.store.results import serialize
@@ -109,3 +109,14 @@ def test_backends_agree_on_results(spec: str) -> None:
     assert len(store) == before
     with pytest.raises(QueryError):
         store.query("SELECT ?x WHERE {")
+
+
+def test_bounded_runs_keep_order_never_empty_and_bounded() -> None:
+    """The batching of sentences (pipeline) and of tagger chunks: runs in order, each within the limit unless one
+    item alone exceeds it."""
+    sentences = split_sentences("株洲市召开座谈会。" * 30 + "长" * 120 + "。李四出席。")
+    runs = bounded_runs(sentences, lambda s: len(s.text), 50)
+    assert [s for run in runs for s in run] == sentences and all(runs)
+    assert all(sum(len(s.text) for s in run) <= 50 or len(run) == 1 for run in runs)
+    assert any(len(run) == 1 and len(run[0].text) > 50 for run in runs)
+    assert bounded_runs([], len, 10) == []

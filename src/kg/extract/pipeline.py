@@ -16,7 +16,7 @@ from kg.extract.entities import anaphora, build_entities, declared_aliases, repe
 from kg.extract.lexicon import AGENCY_SUFFIXES, NOT_NAMES
 from kg.extract.mentions import DEFAULT_RECOGNISERS, Recogniser, confirmed_people, crf_people, resolve_overlaps
 from kg.extract.relations import credit_mentions, relations
-from kg.extract.sentences import split_sentences, to_halfwidth
+from kg.extract.sentences import bounded_runs, split_sentences, to_halfwidth
 from kg.extract.tokens import tokenize
 
 _NESTED_PLACE = re.compile(r"^(.{2,}?(?:省|市|县|区|镇|乡|街道))(.{2,})$")
@@ -76,15 +76,7 @@ class Extractor:
 def sentence_blocks(sentences: list, max_chars: int = 20_000) -> list[list]:
     """Consecutive runs of sentences of at most about *max_chars* characters: a news page is one block (its
     statistical tagging is then one batched call), while a 5 MB text never holds all its tokens at once."""
-    blocks: list[list] = []
-    size = 0
-    for sent in sentences:
-        if not blocks or size + len(sent.text) > max_chars:  # a block is never left empty
-            blocks.append([])
-            size = 0
-        blocks[-1].append(sent)
-        size += len(sent.text)
-    return blocks
+    return bounded_runs(sentences, lambda sent: len(sent.text), max_chars)
 
 
 def keep_original_forms(doc: Document, original: str) -> None:

@@ -6,7 +6,12 @@ and closing quotes after the stop belong to the sentence they close.  Offsets al
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 from kg.document import Sentence
+
+T = TypeVar("T")
 
 ENDERS = set("。！？!?；;\n")
 OPENERS = {"“": "”", "‘": "’", "（": "）", "(": ")", "《": "》", "「": "」", "『": "』", "【": "】"}
@@ -67,3 +72,18 @@ def to_halfwidth(text: str) -> str:
     (！？（）：；，), which become their ASCII forms — the rules treat both alike.
     """
     return text.translate(_HALFWIDTH)
+
+
+def bounded_runs(items: Sequence[T], size: Callable[[T], int], limit: int) -> list[list[T]]:
+    """Consecutive runs of *items* whose sizes add up to at most about *limit*; a run is never empty (an item
+    larger than the limit is a run of its own).  Batches text so a page is one batch and megabytes are many."""
+    runs: list[list[T]] = []
+    total = 0
+    for item in items:
+        n = size(item)
+        if not runs or total + n > limit:
+            runs.append([])
+            total = 0
+        runs[-1].append(item)
+        total += n
+    return runs

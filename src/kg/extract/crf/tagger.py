@@ -31,6 +31,7 @@ from kg.extract.crf.features import (
     sent2features,
     split_chunks,
 )
+from kg.extract.sentences import bounded_runs
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "model" / "ner.crfsuite"
 ENTITY_TYPES: frozenset[str] = frozenset({"Person", "Place", "Agency"})
@@ -51,6 +52,7 @@ ENCODER_WEIGHT = 0.5
 ENCODER_GATE = 0.9
 
 Span = tuple[int, int, str]
+Chunk = tuple[int, int, int, str, Columns]  # (text index, start, end, normalised text, columns)
 
 
 def tags_to_spans(tags: list[str]) -> list[Span]:
@@ -177,19 +179,16 @@ class CrfTagger:
 
     def marginals(self, text: str, style: str) -> np.ndarray:
         """(len(text), TAGS) per-character marginals of the CRF alone under *style* ("cluener" or "pd"), chunked
-        as :meth:`tag` chunks; blank stretches are certain O.  For measuring the averaging (tools/)."""
+        and featurised as :meth:`tag` does; blank stretches are certain O.  For measuring the averaging (tools/)."""
+        if style not in STYLES:
+            raise ValueError(f"marginals: unknown style {style!r}; expected one of {STYLES}")
         out = np.zeros((len(text), len(charcnn.TAGS)))
         out[:, 0] = 1.0
-        for start, end in split_chunks(text) if text else ():
-            norm = normalize(text[start:end])
-            if not norm.strip():
-                continue
-            cols = columns(norm)
-            nn = self.cnn.probs_batch([cols.cnn_streams(norm)])[0].get(style) if self.cnn else None
-            feats = sent2features(norm, style, nn=nn, cols=cols)
+        chunks = self._chunks([text], None)
+        for (_, start, end, _, _), feats in zip(chunks, self._chunk_features(chunks, style), strict=True):
             with self._lock:
-                self._tagger.set(feats)
-                out[start:end] = self._current_marginals(len(feats))
+                self._tagger.set(feats[style])
+                out[start:end] = self._current_marginals(end - start)
         return out
 
     def tag(self, text: str, style: str | None = DEFAULT_STYLE,
@@ -223,7 +222,19 @@ class CrfTagger:
             raise ValueError(f"unknown style {style!r}; expected one of {TAG_STYLES}")
         if tokens is not None and len(tokens) != len(texts):
             raise ValueError(f"tag_many: {len(texts)} texts but {len(tokens)} token lists")
-        chunks: list[tuple[int, int, int, str, Columns]] = []  # (text index, start, end, normalised, columns)
+        out: list[list[Span]] = [[] for _ in texts]
+        for group in bounded_runs(self._chunks(texts, tokens), lambda chunk: chunk[2] - chunk[1], GROUP_CHARS):
+            for (k, start, end, _, _), spans in zip(group, self._spans(group, style), strict=True):
+                piece = texts[k][start:end]
+                out[k] += [(start + s, start + e, typ) for s, e, typ in spans
+                           if typ in ENTITY_TYPES and piece[s:e].strip()]
+        return out
+
+    @staticmethod
+    def _chunks(texts: list[str], tokens: list[list[tuple[int, int, str, str]] | None] | None) -> list[Chunk]:
+        """The non-blank chunks of *texts* (``split_chunks``), normalised, with their columns (jieba words from
+        *tokens* where they tile the chunk exactly)."""
+        chunks: list[Chunk] = []
         for k, text in enumerate(texts):
             toks = tokens[k] if tokens is not None else None
             for start, end in split_chunks(text) if text else ():
@@ -236,41 +247,25 @@ class CrfTagger:
                     words = inside if sum(len(w) for w, _ in inside) == end - start else None
                 norm = normalize(piece)
                 chunks.append((k, start, end, norm, columns(norm, words)))
-        out: list[list[Span]] = [[] for _ in texts]
-        for group in _groups(chunks):
-            for (k, start, end, _, _), spans in zip(group, self._spans(group, style), strict=True):
-                piece = texts[k][start:end]
-                out[k] += [(start + s, start + e, typ) for s, e, typ in spans
-                           if typ in ENTITY_TYPES and piece[s:e].strip()]
-        return out
+        return chunks
 
-    def _spans(self, chunks: list[tuple[int, int, int, str, Columns]], style: str | None) -> list[list[Span]]:
-        """Spans of each chunk under *style* ("news": CLUENER's, plus People's Daily's where they overlap none)."""
+    def _chunk_features(self, chunks: list[Chunk], style: str | None) -> list[dict[str | None, list[list[str]]]]:
+        """:meth:`_features` of each chunk, the network under the CRF run once over all of them."""
         probs: list[dict[str, np.ndarray]] = [{} for _ in chunks]
         if self.cnn and chunks:
             probs = self.cnn.probs_batch([cols.cnn_streams(norm) for _, _, _, norm, cols in chunks])
-        feats = [self._features(norm, cols, nn, style) for (_, _, _, norm, cols), nn in zip(chunks, probs, strict=True)]
-        decoded = self._decode_all([norm for _, _, _, norm, _ in chunks], feats)
+        return [self._features(norm, cols, nn, style) for (_, _, _, norm, cols), nn in zip(chunks, probs, strict=True)]
+
+    def _spans(self, chunks: list[Chunk], style: str | None) -> list[list[Span]]:
+        """Spans of each chunk under *style* ("news": CLUENER's, plus People's Daily's where they overlap none)."""
+        decoded = self._decode_all([norm for _, _, _, norm, _ in chunks], self._chunk_features(chunks, style))
         if style != "news":
-            return decoded[style] if chunks else []
+            return decoded[style]
         return [sorted(first + [(s, e, typ) for s, e, typ in second if all(e <= ms or s >= me for ms, me, _ in first)])
                 for first, second in zip(decoded["cluener"], decoded["pd"], strict=True)]
 
 
-# Characters of chunks handled together by tag_many: one page's windows fit in one group (one network pass), while
-# the features of a multi-megabyte text are never all held at once.
+# Characters of chunks handled together by tag_many (kg.extract.sentences.bounded_runs): one page's windows fit in one
+# group (one network pass), while the features of a multi-megabyte text are never all held at once.
 GROUP_CHARS = 20_000
 
-
-def _groups(chunks: list) -> list[list]:
-    """Consecutive runs of *chunks* of at most about ``GROUP_CHARS`` characters (never an empty run)."""
-    groups: list[list] = []
-    size = 0
-    for chunk in chunks:
-        n = chunk[2] - chunk[1]
-        if not groups or size + n > GROUP_CHARS:
-            groups.append([])
-            size = 0
-        groups[-1].append(chunk)
-        size += n
-    return groups
