@@ -89,7 +89,7 @@ def jieba_characters() -> set[str]:
         return {ch for line in fh for ch in line.split(" ", 1)[0]}
 
 
-def export(model, vocab: dict[str, int], path: Path, precision: str = "fp16") -> None:
+def export(model, vocab: dict[str, int], path: Path, precision: str = "int8") -> None:
     """Write the fine-tuned *model* as a cut-down ONNX graph at *path* (see the module docstring)."""
     import onnx
     import torch
@@ -105,8 +105,8 @@ def export(model, vocab: dict[str, int], path: Path, precision: str = "fp16") ->
         """ids (1, N), one chunk between [CLS] and [SEP] -> (N, heads, TAGS) probabilities.
 
         One chunk per call (see kg.extract.crf.encoder), so there is no padding and no mask, and every reshape has
-        a fixed shape: the graph keeps ~70 nodes instead of ~200, which is most of a short chunk's cost (a call's
-        fixed cost was ~0.6 ms against ~30 us per character).  q, k and v are one matrix product.
+        a fixed shape: ~100 nodes after onnxruntime's fusions instead of ~200, and a call's fixed cost (most of a
+        short chunk's) 0.47 ms instead of 0.6 ms.  q, k and v are one matrix product.
         """
 
         def __init__(self) -> None:
